@@ -1,0 +1,97 @@
+# lathe — build, test, benchmark, install.
+#
+#   make          build ./lathe
+#   make check    install missing Debian packages (make deps), build, run every test
+#   make bench    offline throughput and memory figures (see README.md)
+#   make install  PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+# -fno-math-errno lets sqrt/lrint inline; never -ffast-math: it would
+# remove the isfinite() checks that keep NaN out of the output.
+LATHE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -Isrc
+
+# Every library the project uses, as pkg-config-name:debian-package.
+# All are checked now, so that a machine set up for this issue builds the later ones.
+PKGS = jack:libjack-jackd2-dev gtk4:libgtk-4-dev libebur128:libebur128-dev \
+       fftw3f:libfftw3-dev liblo:liblo-dev sndfile:libsndfile1-dev cmocka:libcmocka-dev
+# What the build and the tests need on a fresh Debian 12 machine.
+DEB_PACKAGES = make gcc libc6-dev pkg-config $(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
+
+# Recursively expanded, so pkg-config runs when a recipe needs it (after make deps).
+DSP_PKGS = fftw3f
+APP_PKGS = fftw3f sndfile
+PKG_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) cmocka 2>/dev/null)
+DSP_LIBS = $(shell pkg-config --libs $(DSP_PKGS) 2>/dev/null) -lm
+APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lm
+TEST_LIBS = $(APP_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null) -lpthread
+
+B = build
+DSP_SRC = $(wildcard src/dsp/*.c)
+CORE_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
+CORE_OBJ = $(patsubst %.c,$(B)/%.o,$(DSP_SRC) $(CORE_SRC))
+TESTS = $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+
+.PHONY: all check test bench deps install uninstall clean pkgcheck
+all: lathe
+
+pkgcheck:
+	@for pair in $(PKGS); do \
+	  pc=$${pair%%:*}; deb=$${pair##*:}; \
+	  pkg-config --exists $$pc 2>/dev/null || { \
+	    echo "lathe: the library '$$pc' was not found by pkg-config." >&2; \
+	    echo "       Install the Debian package $$deb (apt-get install $$deb), or run 'make deps'." >&2; \
+	    exit 1; }; \
+	done
+
+$(B)/%.o: %.c | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(LATHE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/liblathe.a: $(CORE_OBJ)
+	$(AR) rcs $@ $^
+
+lathe: $(B)/src/main.o $(B)/liblathe.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(APP_LIBS)
+
+$(B)/tests/%: $(B)/tests/%.o $(B)/liblathe.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(TEST_LIBS)
+
+# make check = deps, then the tests in a fresh make (which sees the new packages).
+check: deps
+	@$(MAKE) --no-print-directory test
+
+test: lathe $(TESTS)
+	@LATHE=./lathe tests/run $(TESTS)
+
+bench: lathe $(B)/tests/bench
+	@$(B)/tests/bench
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
+	echo "deps: installing$$missing"; \
+	if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
+	$$sudo apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing
+
+install: lathe
+	install -Dm755 lathe $(DESTDIR)$(BINDIR)/lathe
+	install -d $(DESTDIR)$(DATADIR)/lathe/presets
+	install -m644 share/presets/*.preset $(DESTDIR)$(DATADIR)/lathe/presets/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lathe
+	rm -rf $(DESTDIR)$(DATADIR)/lathe
+
+clean:
+	rm -rf $(B) lathe
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)
