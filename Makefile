@@ -20,7 +20,7 @@ LATHE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -Isrc
 PKGS = jack:libjack-jackd2-dev gtk4:libgtk-4-dev libebur128:libebur128-dev \
        fftw3f:libfftw3-dev liblo:liblo-dev sndfile:libsndfile1-dev cmocka:libcmocka-dev
 # What the build and the tests need on a fresh Debian 12 machine.
-DEB_PACKAGES = make gcc libc6-dev pkg-config $(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
+DEB_PACKAGES = make gcc libc6-dev pkg-config jq $(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
 
 # Recursively expanded, so pkg-config runs when a recipe needs it (after make deps).
 DSP_PKGS = fftw3f

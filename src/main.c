@@ -1,0 +1,262 @@
+/* lathe — command line: `lathe params`, `lathe render`. */
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "params.h"
+#include "render.h"
+#include "session.h"
+
+#define LATHE_VERSION "0.1"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lathe params [--json]\n"
+		"       lathe render [--session FILE] [--set PATH=VALUE]... [--format wav|flac|aiff]\n"
+		"                    [--bits 16|24|32|float] [--block N] [--quiet] IN OUT\n"
+		"       lathe --help | --version\n"
+		"\n"
+		"params   every control: path, range, default, unit (the namespace of sessions,\n"
+		"         --set and OSC)\n"
+		"render   master IN to OUT through the chain, offline; OUT is aligned with IN and\n"
+		"         as long; its format follows OUT's extension, else IN's\n"
+		"\n"
+		"The JACK console (lathe, lathe --headless) is not part of this build yet.\n");
+}
+
+/* JSON string with the escapes the registry's text can need. */
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static const char *taper_name(LatheTaper t)
+{
+	static const char *const names[] = { "linear", "log", "db", "toggle", "enum" };
+	return names[t];
+}
+
+static void print_params_json(FILE *f)
+{
+	fprintf(f, "[\n");
+	for (int i = 0; i < LATHE_PARAM_COUNT; i++) {
+		const LatheParam *p = &lathe_params[i];
+		fprintf(f, "  {\"path\": ");
+		json_string(f, p->path);
+		fprintf(f, ", \"module\": ");
+		json_string(f, lathe_module_classes[p->module]->name);
+		fprintf(f, ", \"label\": ");
+		json_string(f, p->label);
+		fprintf(f, ", \"unit\": ");
+		json_string(f, p->unit);
+		fprintf(f, ", \"taper\": \"%s\", \"min\": %g, \"max\": %g, \"default\": %g, "
+			   "\"step\": %g, \"smooth_ms\": %g",
+			taper_name(p->taper), (double)p->min, (double)p->max, (double)p->def,
+			(double)p->step, (double)p->smooth_ms);
+		if (p->taper == LATHE_TAPER_ENUM) {
+			fprintf(f, ", \"values\": [");
+			for (int k = 0; p->names[k]; k++) {
+				fprintf(f, k ? ", " : "");
+				json_string(f, p->names[k]);
+			}
+			fprintf(f, "]");
+		}
+		fprintf(f, ", \"help\": ");
+		json_string(f, p->help);
+		fprintf(f, "}%s\n", i + 1 < LATHE_PARAM_COUNT ? "," : "");
+	}
+	fprintf(f, "]\n");
+}
+
+static void print_params_table(FILE *f)
+{
+	fprintf(f, "%-28s %-7s %-24s %-14s %s\n", "PATH", "TAPER", "RANGE", "DEFAULT", "GLIDE");
+	for (int i = 0; i < LATHE_PARAM_COUNT; i++) {
+		const LatheParam *p = &lathe_params[i];
+		char range[64], def[32], glide[16] = "-";
+		if (p->taper == LATHE_TAPER_ENUM) {
+			range[0] = '\0';
+			for (int k = 0; p->names[k]; k++)
+				snprintf(range + strlen(range), sizeof(range) - strlen(range), "%s%s",
+					 k ? "|" : "", p->names[k]);
+		} else if (p->taper == LATHE_TAPER_TOGGLE) {
+			snprintf(range, sizeof(range), "off|on");
+		} else {
+			snprintf(range, sizeof(range), "%g..%g %s", (double)p->min, (double)p->max,
+				 p->unit);
+		}
+		lathe_param_format(p, p->def, def, sizeof(def));
+		if (p->smooth_ms > 0)
+			snprintf(glide, sizeof(glide), "%g ms", (double)p->smooth_ms);
+		fprintf(f, "%-28s %-7s %-24s %-14s %s\n", p->path, taper_name(p->taper), range, def,
+			glide);
+	}
+}
+
+static int cmd_params(int argc, char **argv)
+{
+	if (argc == 1) {
+		print_params_table(stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--json") == 0) {
+		print_params_json(stdout);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}
+
+/* Container from a file name's extension, 0 when not recognised. */
+static int container_of(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+	if (!dot)
+		return 0;
+	if (!strcasecmp(dot, ".wav"))
+		return SF_FORMAT_WAV;
+	if (!strcasecmp(dot, ".flac"))
+		return SF_FORMAT_FLAC;
+	if (!strcasecmp(dot, ".aif") || !strcasecmp(dot, ".aiff"))
+		return SF_FORMAT_AIFF;
+	return 0;
+}
+
+/* The output format: the input's, with the container and word length the
+ * user named (by option or by OUT's extension). 0 = exactly the input's. */
+static int output_format(const char *in, const char *out, int container, int subtype)
+{
+	if (!container)
+		container = container_of(out);
+	if (!container && !subtype)
+		return 0;
+	SF_INFO info = { 0 };
+	SNDFILE *f = sf_open(in, SFM_READ, &info);
+	if (!f)
+		return 0; /* the render reports the unreadable input */
+	sf_close(f);
+	int format = (container ? container : (info.format & SF_FORMAT_TYPEMASK)) |
+		     (subtype ? subtype : (info.format & SF_FORMAT_SUBMASK));
+	SF_INFO check = { .samplerate = info.samplerate, .channels = info.channels, .format = format };
+	if (!sf_format_check(&check)) /* e.g. float into FLAC: keep the container, 24 bits */
+		format = (format & SF_FORMAT_TYPEMASK) | SF_FORMAT_PCM_24;
+	return format;
+}
+
+static int cmd_render(int argc, char **argv)
+{
+	LatheSettings settings;
+	lathe_settings_default(&settings);
+	LatheRenderJob job = { .settings = &settings, .block = 1024, .progress = isatty(2) };
+	const char *files[2] = { NULL, NULL };
+	int n_files = 0, container = 0, subtype = 0;
+	char err[512];
+	/* Sessions first, so that --set overrides them whatever the order. */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--session") == 0 && i + 1 < argc) {
+			if (!lathe_session_load(argv[++i], &settings, stderr, err, sizeof(err))) {
+				fprintf(stderr, "lathe: %s\n", err);
+				return 1;
+			}
+		}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has_arg = i + 1 < argc;
+		if (strcmp(a, "--session") == 0 && has_arg) {
+			i++;
+		} else if (strcmp(a, "--set") == 0 && has_arg) {
+			char *assignment = argv[++i];
+			char *eq = strchr(assignment, '=');
+			if (!eq) {
+				fprintf(stderr, "lathe: --set needs PATH=VALUE, got '%s'\n", assignment);
+				return 2;
+			}
+			*eq = '\0';
+			bool clamped;
+			if (!lathe_settings_assign(&settings, assignment, eq + 1, &clamped, err,
+						   sizeof(err))) {
+				fprintf(stderr, "lathe: %s\n", err);
+				return 1;
+			}
+			if (clamped)
+				fprintf(stderr, "lathe: warning: %s\n", err);
+		} else if (strcmp(a, "--block") == 0 && has_arg) {
+			job.block = atoi(argv[++i]);
+			if (job.block < 1 || job.block > 65536) {
+				fprintf(stderr, "lathe: --block takes 1..65536 frames\n");
+				return 2;
+			}
+		} else if (strcmp(a, "--format") == 0 && has_arg) {
+			const char *name = argv[++i];
+			char probe[16];
+			snprintf(probe, sizeof(probe), ".%s", name);
+			container = container_of(probe);
+			if (!container) {
+				fprintf(stderr, "lathe: --format takes wav, flac or aiff, not '%s'\n", name);
+				return 2;
+			}
+		} else if (strcmp(a, "--bits") == 0 && has_arg) {
+			const char *b = argv[++i];
+			subtype = !strcmp(b, "16") ? SF_FORMAT_PCM_16 : !strcmp(b, "24") ? SF_FORMAT_PCM_24
+				: !strcmp(b, "32") ? SF_FORMAT_PCM_32 : !strcmp(b, "float") ? SF_FORMAT_FLOAT : 0;
+			if (!subtype) {
+				fprintf(stderr, "lathe: --bits takes 16, 24, 32 or float, not '%s'\n", b);
+				return 2;
+			}
+		} else if (strcmp(a, "--quiet") == 0) {
+			job.progress = false;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "lathe: unknown or incomplete option '%s'\n", a);
+			usage(stderr);
+			return 2;
+		} else if (n_files < 2) {
+			files[n_files++] = a;
+		} else {
+			fprintf(stderr, "lathe: render takes one input and one output\n");
+			return 2;
+		}
+	}
+	if (n_files != 2) {
+		usage(stderr);
+		return 2;
+	}
+	job.input = files[0];
+	job.output = files[1];
+	job.format = output_format(job.input, job.output, container, subtype);
+	if (!lathe_render(&job, err, sizeof(err))) {
+		fprintf(stderr, "lathe: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "params") == 0)
+		return cmd_params(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "render") == 0)
+		return cmd_render(argc - 1, argv + 1);
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("lathe %s\n", LATHE_VERSION);
+		return 0;
+	}
+	usage(stderr);
+	return 2;
+}
