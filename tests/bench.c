@@ -1,0 +1,178 @@
+/* lathe — `make bench`: offline throughput of the chain on one core and the
+ * peak memory of a render. Prints Markdown, ready for README.md.
+ *
+ * Not a test: figures depend on the machine. Each figure is the best of
+ * three runs (the least disturbed by whatever else the machine does).
+ */
+#include <sched.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chain.h"
+#include "session.h"
+#include "signals.h"
+
+#define RATE 48000
+#define SECONDS 60
+#define FRAMES (RATE * SECONDS)
+#define PERIOD 256 /* a common JACK period */
+#define RUNS 3
+
+static float *in_l, *in_r, *out_l, *out_r;
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+/* Seconds of CPU to process the whole signal through `count` chains, each
+ * fed the same input, period by period, as the console runs A and B. */
+static double time_chains(const LatheSettings *s, int count)
+{
+	double best = 1e9;
+	for (int run = 0; run < RUNS; run++) {
+		LatheChain *c[2];
+		for (int k = 0; k < count; k++) {
+			c[k] = lathe_chain_new(RATE);
+			lathe_chain_apply(c[k], s);
+			lathe_chain_maintain(c[k], s->value);
+			lathe_chain_snap(c[k]);
+		}
+		double t0 = now();
+		for (int i = 0; i < FRAMES; i += PERIOD)
+			for (int k = 0; k < count; k++)
+				lathe_chain_process(c[k], in_l + i, in_r + i, out_l + i, out_r + i, PERIOD);
+		double t = now() - t0;
+		if (t < best)
+			best = t;
+		for (int k = 0; k < count; k++)
+			lathe_chain_free(c[k]);
+	}
+	return best;
+}
+
+/* One module alone, through its class, with the preset's values. */
+static double time_module(LatheModuleId m, const LatheSettings *s)
+{
+	const LatheModuleClass *cls = lathe_module_classes[m];
+	int first = lathe_module_first_param(m);
+	double best = 1e9;
+	for (int run = 0; run < RUNS; run++) {
+		void *dsp = cls->create(RATE);
+		for (int k = 1; k < cls->n_params; k++)
+			cls->set(dsp, k, s->value[first + k]);
+		if (cls->maintain)
+			cls->maintain(dsp, s->value + first);
+		memcpy(out_l, in_l, sizeof(float) * FRAMES);
+		memcpy(out_r, in_r, sizeof(float) * FRAMES);
+		double t0 = now();
+		for (int i = 0; i < FRAMES; i += LATHE_SUBBLOCK)
+			cls->process(dsp, out_l + i, out_r + i, LATHE_SUBBLOCK);
+		double t = now() - t0;
+		if (t < best)
+			best = t;
+		cls->destroy(dsp);
+	}
+	return best;
+}
+
+/* Peak resident memory of `lathe render` of the test signal with a preset. */
+static long render_peak_kib(const char *preset)
+{
+	char in[] = "/tmp/lathe-bench-XXXXXX.wav";
+	int fd = mkstemps(in, 4);
+	close(fd);
+	SF_INFO info = { .samplerate = RATE, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
+	SNDFILE *f = sf_open(in, SFM_WRITE, &info);
+	for (int i = 0; i < FRAMES; i += PERIOD) {
+		float frames[2 * PERIOD];
+		for (int k = 0; k < PERIOD; k++) {
+			frames[2 * k] = in_l[i + k];
+			frames[2 * k + 1] = in_r[i + k];
+		}
+		sf_writef_float(f, frames, PERIOD);
+	}
+	sf_close(f);
+	char out[64];
+	snprintf(out, sizeof(out), "%s.out.wav", in);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("./lathe", "lathe", "render", "--quiet", "--session", preset, in, out, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	struct rusage ru;
+	wait4(pid, &status, 0, &ru);
+	unlink(in);
+	unlink(out);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return -1;
+	return ru.ru_maxrss; /* KiB on Linux */
+}
+
+int main(void)
+{
+	/* One core, as the issue asks: the figure must not borrow the other. */
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);
+
+	in_l = malloc(sizeof(float) * FRAMES);
+	in_r = malloc(sizeof(float) * FRAMES);
+	out_l = malloc(sizeof(float) * FRAMES);
+	out_r = malloc(sizeof(float) * FRAMES);
+	TestPink pl = { .seed = 11 }, pr = { .seed = 12 };
+	for (int i = 0; i < FRAMES; i++) {
+		in_l[i] = test_pink(&pl);
+		in_r[i] = test_pink(&pr);
+	}
+
+	LatheSettings neutral, full;
+	char err[512];
+	lathe_settings_default(&neutral);
+	if (!lathe_session_load("share/presets/full.preset", &full, stderr, err, sizeof(err))) {
+		fprintf(stderr, "bench: %s\n", err);
+		return 1;
+	}
+
+	printf("lathe bench: %d s of pink noise, %d Hz stereo, period %d, one core, best of %d\n\n",
+	       SECONDS, RATE, PERIOD, RUNS);
+	printf("| chain | x real time | ns per stereo frame |\n|---|---:|---:|\n");
+	struct { const char *name; const LatheSettings *s; int count; } cases[] = {
+		{ "neutral (defaults)", &neutral, 1 },
+		{ "full.preset", &full, 1 },
+		{ "full.preset, chains A and B", &full, 2 },
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		double t = time_chains(cases[k].s, cases[k].count);
+		printf("| %s | %.0f | %.1f |\n", cases[k].name, SECONDS / t, t * 1e9 / FRAMES);
+	}
+
+	printf("\n| module (full.preset values) | x real time | ns per stereo frame | latency (samples) |\n"
+	       "|---|---:|---:|---:|\n");
+	for (int m = 0; m < LATHE_MODULE_COUNT; m++) {
+		double t = time_module((LatheModuleId)m, &full);
+		void *dsp = lathe_module_classes[m]->create(RATE);
+		int first = lathe_module_first_param((LatheModuleId)m);
+		for (int k = 1; k < lathe_module_classes[m]->n_params; k++)
+			lathe_module_classes[m]->set(dsp, k, full.value[first + k]);
+		int latency = lathe_module_classes[m]->latency(dsp);
+		lathe_module_classes[m]->destroy(dsp);
+		printf("| %s | %.0f | %.1f | %d |\n", lathe_module_classes[m]->name, SECONDS / t,
+		       t * 1e9 / FRAMES, latency);
+	}
+
+	long kib = render_peak_kib("share/presets/full.preset");
+	printf("\nPeak memory of `lathe render --session share/presets/full.preset` "
+	       "on this %d s file: %.1f MiB (target < 64 MiB)\n", SECONDS, kib / 1024.0);
+	return kib > 0 ? 0 : 1;
+}
