@@ -36,4 +36,28 @@ typedef enum {
 
 #define LATHE_EQ_PARAM_COUNT (LATHE_EQ_FIRST_BAND + LATHE_EQ_BANDS * LATHE_EQ_BAND_STRIDE)
 #define LATHE_EQ_BAND_PARAM(b, k) (LATHE_EQ_FIRST_BAND + (b) * LATHE_EQ_BAND_STRIDE + (k))
+
+/* Helpers for tests and displays. Pure computation in double, no
+ * allocation: any thread may call them (too slow for per-sample use). */
+
+/* Magnitude (linear) at f Hz of the analog prototype of one band, the shape
+ * the zero-latency design is matched to: type LatheEqType, slope the
+ * registry's index (0..5 = 6, 12, 18, 24, 36, 48 dB/oct), freq in Hz, gain
+ * in dB, q as the registry's band Q. Band shapes are defined in eq.c. */
+double lathe_eq_analog_magnitude(int type, int slope, double freq, double gain_db, double q,
+				 double f);
+
+/* Magnitude (linear) at f Hz of the whole EQ in zero-latency mode, from
+ * input channel `in` to output channel `out` (0 = left, 1 = right), computed
+ * in double from the designed coefficients, for the module's parameter
+ * values (values[0..LATHE_EQ_PARAM_COUNT-1]; enable and mode are ignored).
+ * The linear-phase mode has the same magnitudes for left and right with
+ * L/R bands, and for mid and side input (L = R, L = -R) with M/S bands; a
+ * one-sided input through M/S bands differs, because the zero-phase mid and
+ * side paths recombine without the zero-latency phase differences. */
+double lathe_eq_magnitude(const float *values, double rate, int out, int in, double f);
+
+/* Taps of the linear-phase FIR at a rate (odd; latency() in linear-phase
+ * mode is (taps - 1) / 2 plus one FFT block, see eq.c). */
+int lathe_eq_fir_taps(double rate);
 #endif
