@@ -56,8 +56,12 @@ struct LatheChain {
 	float fade_step;    /* mix change per frame: one LATHE_FADE_MS fade */
 	int fade_frames;
 
-	/* Reordering: the output fades to silence, the order changes, it fades back. */
+	/* Reordering: the output fades to silence, the order changes, the
+	 * output stays silent while the modules' delay lines and filters fill
+	 * with the reordered signal (what they held came from the old order),
+	 * then it fades back. */
 	bool reorder_pending;
+	int reorder_hold;   /* frames of silence left after the swap */
 	float order_gain;
 };
 
@@ -206,6 +210,7 @@ void lathe_chain_snap(LatheChain *c)
 		c->reorder_pending = false;
 	}
 	c->order_gain = 1.0f;
+	c->reorder_hold = 0;
 	c->phase = 0;
 	c->dry_pos = 0;
 	for (int m = 0; m < LATHE_MODULE_COUNT; m++) {
@@ -328,6 +333,8 @@ static void apply_order_fade(LatheChain *c, float *l, float *r, int n)
 	for (int i = 0; i < n; i++) {
 		if (c->reorder_pending) {
 			c->order_gain = fmaxf(0.0f, c->order_gain - c->fade_step);
+		} else if (c->reorder_hold > 0) {
+			c->reorder_hold--;
 		} else if (c->order_gain < 1.0f) {
 			c->order_gain = fminf(1.0f, c->order_gain + c->fade_step);
 		}
@@ -337,6 +344,7 @@ static void apply_order_fade(LatheChain *c, float *l, float *r, int n)
 	if (c->reorder_pending && c->order_gain <= 0.0f) {
 		memcpy(c->order, c->next_order, sizeof(c->order));
 		c->reorder_pending = false;
+		c->reorder_hold = lathe_chain_latency(c) + c->fade_frames;
 	}
 }
 
@@ -358,7 +366,7 @@ void lathe_chain_process(LatheChain *c, const float *in_l, const float *in_r,
 		}
 		for (int k = 0; k < LATHE_MODULE_COUNT; k++)
 			run_slot(c, &c->slot[c->order[k]], l, r, len);
-		if (c->reorder_pending || c->order_gain < 1.0f)
+		if (c->reorder_pending || c->reorder_hold > 0 || c->order_gain < 1.0f)
 			apply_order_fade(c, l, r, len);
 		/* Last line of defence: nothing non-finite leaves the chain. */
 		for (int i = 0; i < len; i++) {

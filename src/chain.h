@@ -33,8 +33,9 @@ void lathe_chain_set(LatheChain *chain, int id, float value);
 float lathe_chain_get(const LatheChain *chain, int id);
 
 /* RT-safe. A new module order (a valid permutation, else false and nothing
- * changes). The output dips to silence over a few milliseconds around the
- * change, so that reordering never clicks. */
+ * changes). The output fades to silence (10 ms), stays silent while the
+ * modules refill with the reordered signal (the chain latency plus 10 ms),
+ * and fades back: a short gap, never a click. */
 bool lathe_chain_set_order(LatheChain *chain, const LatheModuleId order[LATHE_MODULE_COUNT]);
 
 /* RT-safe. Set every parameter and the order (glides as lathe_chain_set). */
