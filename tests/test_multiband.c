@@ -1,7 +1,7 @@
 /* lathe — tests of the multiband compressor (src/dsp/multiband.c): the
  * crossover sums flat, a band's compression stays in its band, solo,
- * bypass, width, band-count changes, block-split invariance and recovery
- * from non-finite input. */
+ * bypass, width, band-count changes, crossover glides, block-split
+ * invariance and recovery from non-finite input. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +16,7 @@
 
 #include "dsp/dsp.h"
 #include "dsp/multiband.h"
+#include "signals.h"
 
 #define SB LATHE_SUBBLOCK
 #define BAND(b, k) LATHE_MB_BAND_PARAM(b, k)
@@ -389,6 +390,53 @@ static void test_block_split_invariance(void **state)
 	}
 }
 
+/* A crossover gliding over its whole range (30 Hz <-> 16 kHz in 50 ms, the
+ * chain's set() once per sub-block with log-spaced values) moves its
+ * coefficients without steps: a 100 Hz tone gets nothing above 8 kHz
+ * (signals.h) within 80 dB of its peak. Stepping the coefficients once per
+ * sub-block splattered -66 to -54 dB; ramping them leaves -102 to -91 dB
+ * (the worst where the upward glide stops at 16 kHz). */
+static void test_crossover_glide(void **state)
+{
+	(void)state;
+	const double rate = 48000.0;
+	enum { SETTLE = 24000, STEPS = 75, HOLD = 4800, N = SETTLE + 2 * (STEPS * SB + HOLD) };
+	float *l = malloc(N * sizeof *l), *r = malloc(N * sizeof *r);
+	float *hl = malloc(N * sizeof *hl), *hr = malloc(N * sizeof *hr);
+	for (int x = LATHE_MB_XOVER1; x <= LATHE_MB_XOVER3; x++) {
+		void *m = make(rate, -1);
+		for (int i = 0; i < N; i++) {
+			l[i] = (float)(0.25 * sin(2.0 * M_PI * 100.0 * i / rate));
+			r[i] = (float)(0.2 * sin(2.0 * M_PI * 100.0 * i / rate + 0.5));
+		}
+		K->set(m, x, 30.0f);
+		run(m, l, r, SETTLE, 0, &(unsigned){ 7 });
+		/* Up, hold, down, hold; one set() per sub-block. */
+		int at = SETTLE;
+		for (int dir = 0; dir < 2; dir++) {
+			for (int j = 1; j <= STEPS; j++, at += SB) {
+				int e = dir == 0 ? j : STEPS - j;
+				K->set(m, x, (float)(30.0 * pow(16000.0 / 30.0, (double)e / STEPS)));
+				run(m, l + at, r + at, SB, 0, &(unsigned){ (unsigned)j });
+			}
+			run(m, l + at, r + at, HOLD, SB, NULL);
+			at += HOLD;
+		}
+		TestHighpass hpl, hpr;
+		test_highpass_init(&hpl, rate);
+		test_highpass_init(&hpr, rate);
+		test_highpass(&hpl, l, hl, N);
+		test_highpass(&hpr, r, hr, N);
+		double peak = fmax(test_peak(l + SETTLE, N - SETTLE), test_peak(r + SETTLE, N - SETTLE));
+		double hf = fmax(test_peak(hl + SETTLE, N - SETTLE), test_peak(hr + SETTLE, N - SETTLE));
+		print_message("xover%d glide: %.1f dB above 8 kHz (re peak)\n", x - LATHE_MB_XOVER1 + 1,
+			      test_db(hf / peak));
+		assert_true(hf <= pow(10.0, -80.0 / 20.0) * peak);
+		K->destroy(m);
+	}
+	free(l), free(r), free(hl), free(hr);
+}
+
 /* NaN, Inf and fault-sized samples act exactly like silence. */
 static void test_non_finite(void **state)
 {
@@ -433,6 +481,7 @@ int main(void)
 		cmocka_unit_test(test_band_controls),
 		cmocka_unit_test(test_switches_fade),
 		cmocka_unit_test(test_band_count_sequence),
+		cmocka_unit_test(test_crossover_glide),
 		cmocka_unit_test(test_block_split_invariance),
 		cmocka_unit_test(test_non_finite),
 	};

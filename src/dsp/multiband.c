@@ -26,6 +26,18 @@
  * controls are set out of order. The rule is continuous, so gliding
  * controls move the frequencies smoothly.
  *
+ * Coefficient ramps: while a control glides, the chain calls set() once per
+ * 32-frame sub-block, and stepping the split sections there would zipper
+ * (a full-range glide put -70 dBFS above 8 kHz on a 100 Hz tone). So, as
+ * in eq.c, a split whose design changes moves its LP and AP coefficients
+ * linearly to the new design over the next RAMP frames, and the Horner
+ * all-pass AP_k follows the same path. The path is continuous and
+ * piecewise linear; (a1, a2) stays inside the stability triangle, which is
+ * convex, and LP and AP keep identical poles throughout. The ramp counts
+ * frames from the set() and lands exactly on the design, so the output
+ * does not depend on how process() calls split a sub-block. A split that
+ * does not move runs the fixed-coefficient loop: no cost at rest.
+ *
  * Band count: a change crossfades (LATHE_FADE_MS) from the running
  * crossover to a copy of it with the new count. The copy shares every
  * split and envelope state, so it starts warm; sections that the new count
@@ -60,12 +72,18 @@
 #define KNEE_DB 6.0f
 
 #define SB LATHE_SUBBLOCK
+/* Coefficient ramp: one sub-block, the interval between two set() calls of
+ * a glide, so that the coefficient path is continuous (see above). */
+#define RAMP SB
 
 /* One crossover with its count and all its state. */
 typedef struct {
 	int bands;
 	double f[MAXS];
-	LatheBiquad lp[MAXS], ap[MAXS];
+	LatheBiquad lp[MAXS], ap[MAXS];     /* coefficients in use */
+	LatheBiquad lp_t[MAXS], ap_t[MAXS]; /* their targets (the design) */
+	LatheBiquad lp_d[MAXS], ap_d[MAXS]; /* per-frame steps while ramping */
+	int ramp[MAXS];                     /* frames of the ramp left */
 	LatheStereoState lp1[MAXS], lp2[MAXS], aps[MAXS];
 	LatheStereoState comp[MAXS]; /* Horner all-pass AP_k, k >= 1 */
 	LatheEnv env[MAXB];
@@ -93,8 +111,36 @@ typedef struct {
 	Band band[MAXB];
 } Multiband;
 
-/* Effective crossover frequencies of an n-band crossover (see above). */
-static void design(Xover *x, const float *xo, double rate)
+static inline LatheBiquad bq_sub_div(const LatheBiquad *a, const LatheBiquad *b, double d)
+{
+	return (LatheBiquad){ (a->b0 - b->b0) / d, (a->b1 - b->b1) / d, (a->b2 - b->b2) / d,
+			      (a->a1 - b->a1) / d, (a->a2 - b->a2) / d };
+}
+
+static inline bool bq_equal(const LatheBiquad *a, const LatheBiquad *b)
+{
+	return a->b0 == b->b0 && a->b1 == b->b1 && a->b2 == b->b2 && a->a1 == b->a1 &&
+	       a->a2 == b->a2;
+}
+
+static inline void bq_step(LatheBiquad *c, const LatheBiquad *d)
+{
+	c->b0 += d->b0, c->b1 += d->b1, c->b2 += d->b2, c->a1 += d->a1, c->a2 += d->a2;
+}
+
+/* Split k lands on its target at once (no ramp). */
+static void snap(Xover *x, int k)
+{
+	x->lp[k] = x->lp_t[k];
+	x->ap[k] = x->ap_t[k];
+	x->ramp[k] = 0;
+}
+
+/* Effective crossover frequencies of an n-band crossover (see above), and
+ * their sections as the targets of the splits. With glide, a split whose
+ * target changes ramps to it from where it is over the next RAMP frames
+ * (one that keeps its target keeps its ramp); without, it lands at once. */
+static void design(Xover *x, const float *xo, double rate, bool glide)
 {
 	int ns = x->bands - 1;
 	for (int k = 0; k < ns; k++) {
@@ -109,8 +155,19 @@ static void design(Xover *x, const float *xo, double rate)
 			x->f[k] = top;
 	}
 	for (int k = 0; k < ns; k++) {
-		x->lp[k] = lathe_biquad_lowpass(x->f[k], M_SQRT1_2, rate);
-		x->ap[k] = lathe_biquad_allpass(x->f[k], M_SQRT1_2, rate);
+		LatheBiquad lp = lathe_biquad_lowpass(x->f[k], M_SQRT1_2, rate);
+		LatheBiquad ap = lathe_biquad_allpass(x->f[k], M_SQRT1_2, rate);
+		if (glide && bq_equal(&lp, &x->lp_t[k]) && bq_equal(&ap, &x->ap_t[k]))
+			continue;
+		x->lp_t[k] = lp;
+		x->ap_t[k] = ap;
+		if (!glide) {
+			snap(x, k);
+			continue;
+		}
+		x->lp_d[k] = bq_sub_div(&lp, &x->lp[k], RAMP);
+		x->ap_d[k] = bq_sub_div(&ap, &x->ap[k], RAMP);
+		x->ramp[k] = RAMP;
 	}
 }
 
@@ -121,13 +178,16 @@ static void start_transition(Multiband *m)
 	int old = from->bands, nb = m->bands_req;
 	*to = *from;
 	to->bands = nb;
-	design(to, m->xo, m->rate);
+	/* Shared splits go on from where they are (ramping if the new count
+	 * moves them); new ones start at rest on their design. */
+	design(to, m->xo, m->rate, true);
 	m->warm = 0;
 	/* Splits and Horner all-passes beyond the old count start at rest;
 	 * new bands' envelopes start at the old top band's reduction (they
 	 * split that band). */
 	for (int k = old - 1; k < nb - 1; k++) {
 		to->lp1[k] = to->lp2[k] = to->aps[k] = to->comp[k] = (LatheStereoState){ 0 };
+		snap(to, k);
 		/* A Butterworth pole pair at f decays as exp(-2 pi f t / sqrt 2):
 		 * ten such time constants, 2.25 / f seconds, leave a double
 		 * pole's start-up below -65 dB (10 e^-10). */
@@ -167,9 +227,9 @@ static void multiband_set(void *self, int param, float v)
 	if (param >= LATHE_MB_XOVER1 && param <= LATHE_MB_XOVER4) {
 		m->xo[param - LATHE_MB_XOVER1] = v;
 		/* The idle crossover is designed when a transition starts. */
-		design(&m->x[m->cur], m->xo, m->rate);
+		design(&m->x[m->cur], m->xo, m->rate, true);
 		if (m->transition)
-			design(&m->x[1 - m->cur], m->xo, m->rate);
+			design(&m->x[1 - m->cur], m->xo, m->rate, true);
 		return;
 	}
 	if (param < LATHE_MB_FIRST_BAND || param >= LATHE_MB_PARAM_COUNT)
@@ -229,7 +289,12 @@ static void multiband_reset(void *self)
 	}
 	if (m->x[m->cur].bands != m->bands_req) {
 		m->x[m->cur].bands = m->bands_req;
-		design(&m->x[m->cur], m->xo, m->rate);
+		design(&m->x[m->cur], m->xo, m->rate, false);
+	}
+	/* Coefficient ramps complete. */
+	for (int k = 0; k < MAXS; k++) {
+		snap(&m->x[0], k);
+		snap(&m->x[1], k);
 	}
 	clear_xover(&m->x[0]);
 	clear_xover(&m->x[1]);
@@ -255,8 +320,8 @@ static void *multiband_create(double rate)
 	memcpy(m->xo, xo, sizeof xo);
 	m->bands_req = 4;
 	m->x[0].bands = m->x[1].bands = 4;
-	design(&m->x[0], m->xo, rate);
-	design(&m->x[1], m->xo, rate);
+	design(&m->x[0], m->xo, rate, false);
+	design(&m->x[1], m->xo, rate, false);
 	m->curve = lathe_dyn_curve_make(KNEE_DB, LATHE_DYN_NO_CAP);
 	lathe_fade_init(&m->fade, rate, false);
 	for (int b = 0; b < MAXB; b++) {
@@ -321,6 +386,28 @@ static inline void ap_add(const LatheBiquad *c, LatheStereoState *s, double *res
 	}
 }
 
+/* Frames of this block (of n) over which split k ramps its coefficients. */
+static inline int ramp_frames(const Xover *x, int k, int n)
+{
+	return x->ramp[k] < n ? x->ramp[k] : n;
+}
+
+/* One frame of split k: lo = LP LP (in), hi = AP (in) - lo; in is lo. */
+static inline void split_tick(const LatheBiquad *lp, const LatheBiquad *ap, LatheStereoState *s1,
+			      LatheStereoState *s2, LatheStereoState *sa, double *restrict lo_io,
+			      double *restrict hi_out)
+{
+	double lo[2] = { lo_io[0], lo_io[1] };
+	double hi[2] = { lo_io[0], lo_io[1] };
+	lathe_stereo_tick(lp, s1, lo);
+	lathe_stereo_tick(lp, s2, lo);
+	lathe_stereo_tick(ap, sa, hi);
+	for (int ch = 0; ch < 2; ch++) {
+		lo_io[ch] = lo[ch];
+		hi_out[ch] = hi[ch] - lo[ch];
+	}
+}
+
 /* One crossover over the block: xi in (interleaved pairs), ol/orr out. */
 static void run_xover(Multiband *m, Xover *x, const Controls *ct, const float (*xi)[2],
 		      float *ol, float *orr, int n)
@@ -340,23 +427,30 @@ static void run_xover(Multiband *m, Xover *x, const Controls *ct, const float (*
 		b[0][i][0] = xi[i][0];
 		b[0][i][1] = xi[i][1];
 	}
+	LatheBiquad lp_end[MAXS], ap_end[MAXS];
 	for (int k = 0; k < ns; k++) {
 		LatheBiquad lp = x->lp[k], ap = x->ap[k];
 		LatheStereoState s1 = lp1[k], s2 = lp2[k], sa = aps[k];
-		for (int i = 0; i < n; i++) {
-			double lo[2] = { b[k][i][0], b[k][i][1] };
-			double hi[2] = { b[k][i][0], b[k][i][1] };
-			lathe_stereo_tick(&lp, &s1, lo);
-			lathe_stereo_tick(&lp, &s2, lo);
-			lathe_stereo_tick(&ap, &sa, hi);
-			for (int ch = 0; ch < 2; ch++) {
-				b[k][i][ch] = lo[ch];
-				b[k + 1][i][ch] = hi[ch] - lo[ch];
+		int i = 0, nr = ramp_frames(x, k, n);
+		if (nr > 0) {
+			const LatheBiquad dl = x->lp_d[k], da = x->ap_d[k];
+			for (; i < nr; i++) {
+				bq_step(&lp, &dl);
+				bq_step(&ap, &da);
+				split_tick(&lp, &ap, &s1, &s2, &sa, b[k][i], b[k + 1][i]);
+			}
+			if (nr == x->ramp[k]) {
+				lp = x->lp_t[k];
+				ap = x->ap_t[k];
 			}
 		}
+		for (; i < n; i++)
+			split_tick(&lp, &ap, &s1, &s2, &sa, b[k][i], b[k + 1][i]);
 		lp1[k] = s1;
 		lp2[k] = s2;
 		aps[k] = sa;
+		lp_end[k] = lp;
+		ap_end[k] = ap;
 	}
 	for (int k = 0; k < nb; k++)
 		for (int i = n; i < SB; i++)
@@ -390,9 +484,25 @@ static void run_xover(Multiband *m, Xover *x, const Controls *ct, const float (*
 	for (int k = 1; k < ns; k++) {
 		LatheBiquad ap = x->ap[k];
 		LatheStereoState sc = cmp[k];
-		for (int i = 0; i < n; i++)
+		int i = 0, nr = ramp_frames(x, k, n);
+		if (nr > 0) {
+			/* The same coefficient path as the split's all-pass. */
+			const LatheBiquad da = x->ap_d[k];
+			for (; i < nr; i++) {
+				bq_step(&ap, &da);
+				ap_add(&ap, &sc, b[0][i], b[k][i]);
+			}
+			if (nr == x->ramp[k])
+				ap = x->ap_t[k];
+		}
+		for (; i < n; i++)
 			ap_add(&ap, &sc, b[0][i], b[k][i]);
 		cmp[k] = sc;
+	}
+	for (int k = 0; k < ns; k++) {
+		x->lp[k] = lp_end[k];
+		x->ap[k] = ap_end[k];
+		x->ramp[k] -= ramp_frames(x, k, n);
 	}
 	for (int i = 0; i < n; i++) {
 		ol[i] = (float)(b[0][i][0] + b[ns][i][0]);
