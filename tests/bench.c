@@ -84,7 +84,9 @@ static double time_module(LatheModuleId m, const LatheSettings *s)
 	return best;
 }
 
-/* Peak resident memory of `lathe render` of the test signal with a preset. */
+/* Peak resident memory of `lathe render` of 60 s of pink noise with a
+ * preset. Run before this program fills its own buffers: a forked child's
+ * high-water mark starts from the parent's resident size. */
 static long render_peak_kib(const char *preset)
 {
 	char in[] = "/tmp/lathe-bench-XXXXXX.wav";
@@ -92,11 +94,12 @@ static long render_peak_kib(const char *preset)
 	close(fd);
 	SF_INFO info = { .samplerate = RATE, .channels = 2, .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT };
 	SNDFILE *f = sf_open(in, SFM_WRITE, &info);
+	TestPink pl = { .seed = 11 }, pr = { .seed = 12 };
 	for (int i = 0; i < FRAMES; i += PERIOD) {
 		float frames[2 * PERIOD];
 		for (int k = 0; k < PERIOD; k++) {
-			frames[2 * k] = in_l[i + k];
-			frames[2 * k + 1] = in_r[i + k];
+			frames[2 * k] = test_pink(&pl);
+			frames[2 * k + 1] = test_pink(&pr);
 		}
 		sf_writef_float(f, frames, PERIOD);
 	}
@@ -125,6 +128,8 @@ int main(void)
 	CPU_ZERO(&one);
 	CPU_SET(0, &one);
 	sched_setaffinity(0, sizeof(one), &one);
+
+	long kib = render_peak_kib("share/presets/full.preset");
 
 	in_l = malloc(sizeof(float) * FRAMES);
 	in_r = malloc(sizeof(float) * FRAMES);
@@ -171,7 +176,6 @@ int main(void)
 		       t * 1e9 / FRAMES, latency);
 	}
 
-	long kib = render_peak_kib("share/presets/full.preset");
 	printf("\nPeak memory of `lathe render --session share/presets/full.preset` "
 	       "on this %d s file: %.1f MiB (target < 64 MiB)\n", SECONDS, kib / 1024.0);
 	return kib > 0 ? 0 : 1;

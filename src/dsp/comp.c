@@ -67,7 +67,7 @@ typedef struct {
 
 	LatheDynCurve curve;
 	LatheEnvCoeffs ec;
-	LatheRamp threshold, slope, link, dry, wet;
+	LatheBlockRamp threshold, slope, link, dry, wet;
 	LatheBiquad hpf;
 	LatheStereoState hpf_s;
 	float rms_k;
@@ -80,8 +80,8 @@ typedef struct {
 static void update_mix(Comp *c)
 {
 	float m = c->mix * 0.01f;
-	lathe_ramp_set(&c->dry, 1.0f - m);
-	lathe_ramp_set(&c->wet, m * lathe_db_to_gain(c->makeup));
+	lathe_block_ramp_set(&c->dry, 1.0f - m);
+	lathe_block_ramp_set(&c->wet, m * lathe_db_to_gain(c->makeup));
 }
 
 static void update_env(Comp *c)
@@ -94,10 +94,10 @@ static void comp_set(void *self, int param, float v)
 	Comp *c = self;
 	switch (param) {
 	case LATHE_COMP_THRESHOLD:
-		lathe_ramp_set(&c->threshold, v);
+		lathe_block_ramp_set(&c->threshold, v);
 		break;
 	case LATHE_COMP_RATIO:
-		lathe_ramp_set(&c->slope, 1.0f - 1.0f / v);
+		lathe_block_ramp_set(&c->slope, 1.0f - 1.0f / v);
 		break;
 	case LATHE_COMP_KNEE:
 		c->curve = lathe_dyn_curve_make(v, LATHE_DYN_NO_CAP);
@@ -133,7 +133,7 @@ static void comp_set(void *self, int param, float v)
 		c->hpf = lathe_biquad_highpass(v, M_SQRT1_2, c->rate);
 		break;
 	case LATHE_COMP_LINK:
-		lathe_ramp_set(&c->link, v * 0.01f);
+		lathe_block_ramp_set(&c->link, v * 0.01f);
 		break;
 	case LATHE_COMP_STEREO_MODE: {
 		int mode = v >= 0.5f ? MODE_MS : MODE_LR;
@@ -183,11 +183,11 @@ static void comp_reset(void *self)
 	c->rms_warm = 0;
 	lathe_fade_finish(&c->ms_fade);
 	lathe_fade_finish(&c->rms_fade);
-	lathe_ramp_finish(&c->threshold);
-	lathe_ramp_finish(&c->slope);
-	lathe_ramp_finish(&c->link);
-	lathe_ramp_finish(&c->dry);
-	lathe_ramp_finish(&c->wet);
+	lathe_block_ramp_finish(&c->threshold);
+	lathe_block_ramp_finish(&c->slope);
+	lathe_block_ramp_finish(&c->link);
+	lathe_block_ramp_finish(&c->dry);
+	lathe_block_ramp_finish(&c->wet);
 }
 
 static void *comp_create(double rate)
@@ -199,11 +199,11 @@ static void *comp_create(double rate)
 	c->rms_k = (float)-expm1(-1.0 / (RMS_MS * 0.001 * rate));
 	/* Registry defaults (src/params.c), so that the module works alone;
 	 * the chain sets every parameter after create anyway. */
-	lathe_ramp_init(&c->threshold, -18.0f);
-	lathe_ramp_init(&c->slope, 1.0f - 1.0f / 2.0f);
-	lathe_ramp_init(&c->link, 1.0f);
-	lathe_ramp_init(&c->dry, 0.0f);
-	lathe_ramp_init(&c->wet, 1.0f);
+	lathe_block_ramp_init(&c->threshold, -18.0f);
+	lathe_block_ramp_init(&c->slope, 1.0f - 1.0f / 2.0f);
+	lathe_block_ramp_init(&c->link, 1.0f);
+	lathe_block_ramp_init(&c->dry, 0.0f);
+	lathe_block_ramp_init(&c->wet, 1.0f);
 	c->curve = lathe_dyn_curve_make(6.0f, LATHE_DYN_NO_CAP);
 	c->attack = 10.0f;
 	c->release = 150.0f;
@@ -288,7 +288,7 @@ static void run_bank(Comp *c, int mode, const float *restrict xl, const float *r
 		}
 	}
 
-	bool single = mode == MODE_LR && !lathe_ramp_moving(&c->link) && c->link.to >= 1.0f;
+	bool single = mode == MODE_LR && !lathe_block_ramp_moving(&c->link) && c->link.to >= 1.0f;
 	set_single(b, single);
 	if (single) {
 		for (int i = 0; i < SB; i++)
@@ -362,11 +362,11 @@ static void comp_process(void *self, float *left, float *right, int n)
 	for (int i = n; i < SB; i++)
 		dl[i] = dr[i] = 0.0f;
 
-	const float *thr = lathe_ramp_block(&c->threshold, n);
-	const float *slope = lathe_ramp_block(&c->slope, n);
-	const float *link = lathe_ramp_block(&c->link, n);
-	const float *dry = lathe_ramp_block(&c->dry, n);
-	const float *wet = lathe_ramp_block(&c->wet, n);
+	const float *thr = lathe_block_ramp_block(&c->threshold, n);
+	const float *slope = lathe_block_ramp_block(&c->slope, n);
+	const float *link = lathe_block_ramp_block(&c->link, n);
+	const float *dry = lathe_block_ramp_block(&c->dry, n);
+	const float *wet = lathe_block_ramp_block(&c->wet, n);
 	bool rms_on = !lathe_fade_off(&c->rms_fade);
 	const float *rms = lathe_fade_block_after(&c->rms_fade, &c->rms_warm, scratch, n);
 

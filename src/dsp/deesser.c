@@ -43,8 +43,8 @@ typedef struct {
 	LatheDynCurve curve;
 	LatheEnvCoeffs ec;
 	LatheEnv env;
-	LatheRamp threshold;
-	LatheRamp slope;          /* ratio infinite: slope 1, never moves */
+	LatheBlockRamp threshold;
+	LatheBlockRamp slope;          /* ratio infinite: slope 1, never moves */
 	LatheFade listen;
 	float gr;
 } Deesser;
@@ -67,7 +67,7 @@ static void deesser_set(void *self, int param, float v)
 		update_band(d);
 		break;
 	case LATHE_DEESSER_THRESHOLD:
-		lathe_ramp_set(&d->threshold, v);
+		lathe_block_ramp_set(&d->threshold, v);
 		break;
 	case LATHE_DEESSER_RANGE:
 		d->range = v;
@@ -87,7 +87,7 @@ static void deesser_reset(void *self)
 	d->s[0] = d->s[1] = (LatheStereoState){ 0 };
 	d->env = (LatheEnv){ 0 };
 	d->gr = 0.0f;
-	lathe_ramp_finish(&d->threshold);
+	lathe_block_ramp_finish(&d->threshold);
 	lathe_fade_finish(&d->listen);
 }
 
@@ -104,8 +104,8 @@ static void *deesser_create(double rate)
 	update_band(d);
 	d->curve = lathe_dyn_curve_make(KNEE_DB, d->range);
 	lathe_env_coeffs(&d->ec, ATTACK_MS, RELEASE_MS, false, rate);
-	lathe_ramp_init(&d->threshold, -30.0f);
-	lathe_ramp_init(&d->slope, 1.0f);
+	lathe_block_ramp_init(&d->threshold, -30.0f);
+	lathe_block_ramp_init(&d->slope, 1.0f);
 	lathe_fade_init(&d->listen, rate, false);
 	return d;
 }
@@ -138,8 +138,8 @@ static void deesser_process(void *self, float *left, float *right, int n)
 
 	for (int i = 0; i < SB; i++)
 		p[i] = lathe_dyn_max(bl[i] * bl[i], br[i] * br[i]);
-	lathe_dyn_targets(&d->curve, p, lathe_ramp_block(&d->threshold, n),
-			  lathe_ramp_block(&d->slope, n), t);
+	lathe_dyn_targets(&d->curve, p, lathe_block_ramp_block(&d->threshold, n),
+			  lathe_block_ramp_block(&d->slope, n), t);
 	lathe_dyn_envelope(&d->ec, &d->env, t, r, n);
 	d->gr = r[n - 1];
 	lathe_dyn_gains(r, g);

@@ -153,7 +153,7 @@ void lathe_dyn_input(const float *restrict left, const float *restrict right, fl
 	}
 }
 
-void lathe_ramp_init(LatheRamp *r, float v)
+void lathe_block_ramp_init(LatheBlockRamp *r, float v)
 {
 	r->from = r->to = v;
 	r->step = 0.0f;
@@ -161,9 +161,9 @@ void lathe_ramp_init(LatheRamp *r, float v)
 	r->flat = false;
 }
 
-void lathe_ramp_set(LatheRamp *r, float v)
+void lathe_block_ramp_set(LatheBlockRamp *r, float v)
 {
-	float now = lathe_ramp_value(r);
+	float now = lathe_block_ramp_value(r);
 	r->from = now;
 	r->to = v;
 	r->step = (v - now) / (float)LATHE_SUBBLOCK;
@@ -171,12 +171,12 @@ void lathe_ramp_set(LatheRamp *r, float v)
 	r->flat = false;
 }
 
-void lathe_ramp_finish(LatheRamp *r)
+void lathe_block_ramp_finish(LatheBlockRamp *r)
 {
-	lathe_ramp_init(r, r->to);
+	lathe_block_ramp_init(r, r->to);
 }
 
-const float *lathe_ramp_block(LatheRamp *r, int n)
+const float *lathe_block_ramp_block(LatheBlockRamp *r, int n)
 {
 	float *restrict buf = r->buf;
 	float from = r->from, step = r->step, to = r->to;

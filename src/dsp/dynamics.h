@@ -335,24 +335,24 @@ typedef struct {
 	int pos;   /* samples since the set, up to LATHE_SUBBLOCK */
 	bool flat; /* buf holds `to` everywhere */
 	float buf[LATHE_SUBBLOCK];
-} LatheRamp;
+} LatheBlockRamp;
 
-static inline float lathe_ramp_value(const LatheRamp *r)
+static inline float lathe_block_ramp_value(const LatheBlockRamp *r)
 {
 	return r->pos >= LATHE_SUBBLOCK ? r->to : r->from + (float)r->pos * r->step;
 }
 
 /* Start at v with no movement. */
-void lathe_ramp_init(LatheRamp *r, float v);
+void lathe_block_ramp_init(LatheBlockRamp *r, float v);
 /* Move to v over the next LATHE_SUBBLOCK samples. */
-void lathe_ramp_set(LatheRamp *r, float v);
+void lathe_block_ramp_set(LatheBlockRamp *r, float v);
 /* Jump to the target (reset). */
-void lathe_ramp_finish(LatheRamp *r);
+void lathe_block_ramp_finish(LatheBlockRamp *r);
 /* The values of the next n samples (a LATHE_SUBBLOCK block, see above),
  * and advance by n. */
-const float *lathe_ramp_block(LatheRamp *r, int n);
+const float *lathe_block_ramp_block(LatheBlockRamp *r, int n);
 /* True while the ramp moves (its values differ from sample to sample). */
-static inline bool lathe_ramp_moving(const LatheRamp *r) { return r->pos < LATHE_SUBBLOCK; }
+static inline bool lathe_block_ramp_moving(const LatheBlockRamp *r) { return r->pos < LATHE_SUBBLOCK; }
 
 /* A crossfade position for a discrete change: 0 (off) to 1 (on), moving
  * one step of 1/len per sample toward its target, len = LATHE_FADE_MS. An

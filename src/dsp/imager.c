@@ -35,39 +35,10 @@
 
 #include <stdlib.h>
 
-/* A value that glides linearly to a new target over len samples. */
-typedef struct {
-	float from, to;
-	int pos, len; /* pos == len: settled */
-} Ramp;
-
-static void ramp_init(Ramp *r, float v, int len) { *r = (Ramp){ v, v, len, len }; }
-
-static float ramp_value(const Ramp *r)
-{
-	return r->pos >= r->len ? r->to : r->from + (r->to - r->from) * ((float)r->pos / (float)r->len);
-}
-
-static void ramp_set(Ramp *r, float v)
-{
-	if (v == r->to)
-		return;
-	r->from = ramp_value(r);
-	r->to = v;
-	r->pos = 0;
-}
-
-static inline float ramp_next(Ramp *r)
-{
-	if (r->pos < r->len)
-		r->pos++;
-	return ramp_value(r);
-}
-
 typedef struct {
 	double rate;
-	Ramp width;     /* side gain */
-	Ramp mono;      /* 0 = plain, 1 = bass-mono; fades */
+	LatheRamp width;     /* side gain */
+	LatheRamp mono;      /* 0 = plain, 1 = bass-mono; fades */
 	float freq;
 	LatheBiquad ap, hp;
 	LatheBiquadState ap_st, hp_st[2];
@@ -93,8 +64,8 @@ static void *imager_create(double rate)
 	if (!s)
 		return NULL;
 	s->rate = rate;
-	ramp_init(&s->width, 1.0f, LATHE_SUBBLOCK);
-	ramp_init(&s->mono, 0.0f, lathe_ms_to_samples(LATHE_FADE_MS, rate));
+	lathe_ramp_init(&s->width, 1.0f, LATHE_SUBBLOCK);
+	lathe_ramp_init(&s->mono, 0.0f, lathe_ms_to_samples(LATHE_FADE_MS, rate));
 	s->freq = 120.0f; /* registry default */
 	design(s);
 	return s;
@@ -110,14 +81,14 @@ static void imager_set(void *self, int param, float value)
 	Imager *s = self;
 	switch (param) {
 	case LATHE_IMAGER_WIDTH:
-		ramp_set(&s->width, value * 0.01f);
+		lathe_ramp_set(&s->width, value * 0.01f);
 		break;
 	case LATHE_IMAGER_BASS_MONO: {
 		float target = value >= 0.5f ? 1.0f : 0.0f;
 		/* Filters idle until now: start them from silence. */
-		if (target > 0.0f && ramp_value(&s->mono) == 0.0f && s->mono.to == 0.0f)
+		if (target > 0.0f && lathe_ramp_value(&s->mono) == 0.0f && s->mono.to == 0.0f)
 			clear_filters(s);
-		ramp_set(&s->mono, target);
+		lathe_ramp_set(&s->mono, target);
 		break;
 	}
 	case LATHE_IMAGER_BASS_MONO_FREQ:
@@ -201,7 +172,7 @@ static void segment(Imager *s, float *left, float *right, int n)
 		d[i] = 0.5f * (l[i] - r[i]);
 	}
 	for (int i = 0; i < n; i++)
-		w[i] = width_glides ? ramp_next(&s->width) : s->width.to;
+		w[i] = width_glides ? lathe_ramp_next(&s->width) : s->width.to;
 	float *ml = m, *sl = d;
 	float fml[LATHE_SUBBLOCK], fsl[LATHE_SUBBLOCK];
 	if (mono_on) {
@@ -209,7 +180,7 @@ static void segment(Imager *s, float *left, float *right, int n)
 		for (int i = 0; i < n; i++) {
 			fm[i] = m[i];
 			fs[i] = d[i];
-			t[i] = ramp_next(&s->mono);
+			t[i] = lathe_ramp_next(&s->mono);
 		}
 		filters(s, fm, fs, n);
 		for (int i = 0; i < n; i++) {

@@ -30,35 +30,6 @@
 
 #define MAX_SECTIONS 4 /* 48 dB/oct: order 8 */
 
-/* A value that glides linearly to a new target over len samples. */
-typedef struct {
-	float from, to;
-	int pos, len; /* pos == len: settled */
-} Ramp;
-
-static void ramp_init(Ramp *r, float v, int len) { *r = (Ramp){ v, v, len, len }; }
-
-static float ramp_value(const Ramp *r)
-{
-	return r->pos >= r->len ? r->to : r->from + (r->to - r->from) * ((float)r->pos / (float)r->len);
-}
-
-static void ramp_set(Ramp *r, float v)
-{
-	if (v == r->to)
-		return;
-	r->from = ramp_value(r);
-	r->to = v;
-	r->pos = 0;
-}
-
-static inline float ramp_next(Ramp *r)
-{
-	if (r->pos < r->len)
-		r->pos++;
-	return ramp_value(r);
-}
-
 typedef struct {
 	int sections;   /* 0 = off */
 	LatheBiquad c[MAX_SECTIONS];
@@ -72,8 +43,8 @@ typedef struct {
 	double rate;
 	int fade_len;
 	float trim_db, bal_db, ms_db;
-	Ramp gl, gr, gm, gs;        /* balance x trim per side; mid and side */
-	Ramp pol_l, pol_r, swap;    /* discrete, faded */
+	LatheRamp gl, gr, gm, gs;        /* balance x trim per side; mid and side */
+	LatheRamp pol_l, pol_r, swap;    /* discrete, faded */
 
 	int hpf_on, hpf_slope;
 	float hpf_freq;
@@ -102,13 +73,13 @@ static void *input_create(double rate)
 		return NULL;
 	s->rate = rate;
 	s->fade_len = lathe_ms_to_samples(LATHE_FADE_MS, rate);
-	ramp_init(&s->gl, 1.0f, LATHE_SUBBLOCK);
-	ramp_init(&s->gr, 1.0f, LATHE_SUBBLOCK);
-	ramp_init(&s->gm, 1.0f, LATHE_SUBBLOCK);
-	ramp_init(&s->gs, 1.0f, LATHE_SUBBLOCK);
-	ramp_init(&s->pol_l, 1.0f, s->fade_len);
-	ramp_init(&s->pol_r, 1.0f, s->fade_len);
-	ramp_init(&s->swap, 0.0f, s->fade_len);
+	lathe_ramp_init(&s->gl, 1.0f, LATHE_SUBBLOCK);
+	lathe_ramp_init(&s->gr, 1.0f, LATHE_SUBBLOCK);
+	lathe_ramp_init(&s->gm, 1.0f, LATHE_SUBBLOCK);
+	lathe_ramp_init(&s->gs, 1.0f, LATHE_SUBBLOCK);
+	lathe_ramp_init(&s->pol_l, 1.0f, s->fade_len);
+	lathe_ramp_init(&s->pol_r, 1.0f, s->fade_len);
+	lathe_ramp_init(&s->swap, 0.0f, s->fade_len);
 	/* Registry defaults: off, 20 Hz, 24 dB/oct. */
 	s->hpf_freq = 20.0f;
 	s->hpf_slope = 1;
@@ -125,8 +96,8 @@ static void set_balance(Input *s)
 {
 	/* Half the balance each way, in dB: 10^(x/2/20). */
 	float trim = lathe_db_to_gain(s->trim_db);
-	ramp_set(&s->gl, trim * lathe_db_to_gain(-0.5f * s->bal_db));
-	ramp_set(&s->gr, trim * lathe_db_to_gain(0.5f * s->bal_db));
+	lathe_ramp_set(&s->gl, trim * lathe_db_to_gain(-0.5f * s->bal_db));
+	lathe_ramp_set(&s->gr, trim * lathe_db_to_gain(0.5f * s->bal_db));
 }
 
 static void settle(Input *s);
@@ -144,18 +115,18 @@ static void input_set(void *self, int param, float value)
 		set_balance(s);
 		break;
 	case LATHE_INPUT_POLARITY_L:
-		ramp_set(&s->pol_l, value >= 0.5f ? -1.0f : 1.0f);
+		lathe_ramp_set(&s->pol_l, value >= 0.5f ? -1.0f : 1.0f);
 		break;
 	case LATHE_INPUT_POLARITY_R:
-		ramp_set(&s->pol_r, value >= 0.5f ? -1.0f : 1.0f);
+		lathe_ramp_set(&s->pol_r, value >= 0.5f ? -1.0f : 1.0f);
 		break;
 	case LATHE_INPUT_SWAP:
-		ramp_set(&s->swap, value >= 0.5f ? 1.0f : 0.0f);
+		lathe_ramp_set(&s->swap, value >= 0.5f ? 1.0f : 0.0f);
 		break;
 	case LATHE_INPUT_MS_BALANCE:
 		s->ms_db = value;
-		ramp_set(&s->gm, lathe_db_to_gain(0.5f * value));
-		ramp_set(&s->gs, lathe_db_to_gain(-0.5f * value));
+		lathe_ramp_set(&s->gm, lathe_db_to_gain(0.5f * value));
+		lathe_ramp_set(&s->gs, lathe_db_to_gain(-0.5f * value));
 		break;
 	case LATHE_INPUT_HPF:
 		s->hpf_on = value >= 0.5f;
@@ -183,7 +154,7 @@ static void input_set(void *self, int param, float value)
  * create) and by reset(), where a fade in progress completes. */
 static void settle(Input *s)
 {
-	Ramp *r[] = { &s->gl, &s->gr, &s->gm, &s->gs, &s->pol_l, &s->pol_r, &s->swap };
+	LatheRamp *r[] = { &s->gl, &s->gr, &s->gm, &s->gs, &s->pol_l, &s->pol_r, &s->swap };
 	for (int i = 0; i < 7; i++)
 		r[i]->pos = r[i]->len;
 	s->next = -1;
@@ -294,10 +265,10 @@ static inline int gliding(const Input *s)
 /* The routing matrix from the current values of the glides. */
 static void matrix(const Input *s, float m[4])
 {
-	float gl = ramp_value(&s->gl), gr = ramp_value(&s->gr);
-	float pl = ramp_value(&s->pol_l), pr = ramp_value(&s->pol_r);
-	float sw = ramp_value(&s->swap);
-	float gm = ramp_value(&s->gm), gs = ramp_value(&s->gs);
+	float gl = lathe_ramp_value(&s->gl), gr = lathe_ramp_value(&s->gr);
+	float pl = lathe_ramp_value(&s->pol_l), pr = lathe_ramp_value(&s->pol_r);
+	float sw = lathe_ramp_value(&s->swap);
+	float gm = lathe_ramp_value(&s->gm), gs = lathe_ramp_value(&s->gs);
 	/* A = diag(gl, gr) SWAP diag(pl, pr); M = MS A. */
 	float a00 = gl * (1.0f - sw) * pl, a01 = gl * sw * pr;
 	float a10 = gr * sw * pl, a11 = gr * (1.0f - sw) * pr;
@@ -333,13 +304,13 @@ static void segment(Input *s, float *left, float *right, int n)
 	double yl[LATHE_SUBBLOCK], yr[LATHE_SUBBLOCK];
 	for (int i = 0; i < n; i++) {
 		if (glide) {
-			ramp_next(&s->gl);
-			ramp_next(&s->gr);
-			ramp_next(&s->gm);
-			ramp_next(&s->gs);
-			ramp_next(&s->pol_l);
-			ramp_next(&s->pol_r);
-			ramp_next(&s->swap);
+			lathe_ramp_next(&s->gl);
+			lathe_ramp_next(&s->gr);
+			lathe_ramp_next(&s->gm);
+			lathe_ramp_next(&s->gs);
+			lathe_ramp_next(&s->pol_l);
+			lathe_ramp_next(&s->pol_r);
+			lathe_ramp_next(&s->swap);
 			matrix(s, m);
 			glide = gliding(s);
 		}

@@ -93,7 +93,7 @@ typedef struct {
 typedef struct {
 	float attack, release;
 	LatheEnvCoeffs ec;
-	LatheRamp threshold, slope, makeup, width;
+	LatheBlockRamp threshold, slope, makeup, width;
 	bool solo, bypass;
 	LatheFade heard, bypassed;
 } Band;
@@ -237,10 +237,10 @@ static void multiband_set(void *self, int param, float v)
 	Band *b = &m->band[(param - LATHE_MB_FIRST_BAND) / LATHE_MB_BAND_STRIDE];
 	switch ((param - LATHE_MB_FIRST_BAND) % LATHE_MB_BAND_STRIDE) {
 	case LATHE_MB_BAND_THRESHOLD:
-		lathe_ramp_set(&b->threshold, v);
+		lathe_block_ramp_set(&b->threshold, v);
 		break;
 	case LATHE_MB_BAND_RATIO:
-		lathe_ramp_set(&b->slope, 1.0f - 1.0f / v);
+		lathe_block_ramp_set(&b->slope, 1.0f - 1.0f / v);
 		break;
 	case LATHE_MB_BAND_ATTACK:
 		b->attack = v;
@@ -251,10 +251,10 @@ static void multiband_set(void *self, int param, float v)
 		lathe_env_coeffs(&b->ec, b->attack, b->release, false, m->rate);
 		break;
 	case LATHE_MB_BAND_MAKEUP:
-		lathe_ramp_set(&b->makeup, lathe_db_to_gain(v));
+		lathe_block_ramp_set(&b->makeup, lathe_db_to_gain(v));
 		break;
 	case LATHE_MB_BAND_WIDTH:
-		lathe_ramp_set(&b->width, v * 0.01f);
+		lathe_block_ramp_set(&b->width, v * 0.01f);
 		break;
 	case LATHE_MB_BAND_SOLO:
 		b->solo = v >= 0.5f;
@@ -300,10 +300,10 @@ static void multiband_reset(void *self)
 	clear_xover(&m->x[1]);
 	for (int b = 0; b < MAXB; b++) {
 		Band *bd = &m->band[b];
-		lathe_ramp_finish(&bd->threshold);
-		lathe_ramp_finish(&bd->slope);
-		lathe_ramp_finish(&bd->makeup);
-		lathe_ramp_finish(&bd->width);
+		lathe_block_ramp_finish(&bd->threshold);
+		lathe_block_ramp_finish(&bd->slope);
+		lathe_block_ramp_finish(&bd->makeup);
+		lathe_block_ramp_finish(&bd->width);
 		lathe_fade_finish(&bd->heard);
 		lathe_fade_finish(&bd->bypassed);
 	}
@@ -329,10 +329,10 @@ static void *multiband_create(double rate)
 		bd->attack = 10.0f;
 		bd->release = 150.0f;
 		lathe_env_coeffs(&bd->ec, bd->attack, bd->release, false, rate);
-		lathe_ramp_init(&bd->threshold, -20.0f);
-		lathe_ramp_init(&bd->slope, 0.0f);
-		lathe_ramp_init(&bd->makeup, 1.0f);
-		lathe_ramp_init(&bd->width, 1.0f);
+		lathe_block_ramp_init(&bd->threshold, -20.0f);
+		lathe_block_ramp_init(&bd->slope, 0.0f);
+		lathe_block_ramp_init(&bd->makeup, 1.0f);
+		lathe_block_ramp_init(&bd->width, 1.0f);
 		lathe_fade_init(&bd->heard, rate, true);
 		lathe_fade_init(&bd->bypassed, rate, false);
 	}
@@ -541,10 +541,10 @@ static void multiband_process(void *self, float *left, float *right, int n)
 	 * function of time alone. */
 	for (int k = 0; k < MAXB; k++) {
 		Band *bd = &m->band[k];
-		ct.thr[k] = lathe_ramp_block(&bd->threshold, n);
-		ct.slope[k] = lathe_ramp_block(&bd->slope, n);
-		ct.makeup[k] = lathe_ramp_block(&bd->makeup, n);
-		ct.width[k] = lathe_ramp_block(&bd->width, n);
+		ct.thr[k] = lathe_block_ramp_block(&bd->threshold, n);
+		ct.slope[k] = lathe_block_ramp_block(&bd->slope, n);
+		ct.makeup[k] = lathe_block_ramp_block(&bd->makeup, n);
+		ct.width[k] = lathe_block_ramp_block(&bd->width, n);
 		ct.heard[k] = lathe_fade_block(&bd->heard, n);
 		ct.bypassed[k] = lathe_fade_block(&bd->bypassed, n);
 	}

@@ -73,35 +73,6 @@
  * before it). */
 #define WARM 2
 
-/* A gain that glides linearly to a new value over one sub-block. */
-typedef struct {
-	float from, to;
-	int pos; /* samples into the glide; LATHE_SUBBLOCK when settled */
-} Ramp;
-
-static void ramp_init(Ramp *r, float v) { *r = (Ramp){ v, v, LATHE_SUBBLOCK }; }
-
-static float ramp_value(const Ramp *r)
-{
-	return r->pos >= LATHE_SUBBLOCK ? r->to
-		: r->from + (r->to - r->from) * ((float)r->pos / LATHE_SUBBLOCK);
-}
-
-static void ramp_set(Ramp *r, float v)
-{
-	r->from = ramp_value(r);
-	r->to = v;
-	r->pos = 0;
-}
-
-static inline float ramp_next(Ramp *r)
-{
-	if (r->pos >= LATHE_SUBBLOCK)
-		return r->to;
-	r->pos++;
-	return ramp_value(r);
-}
-
 typedef struct {
 	LatheOversampler *os;
 	int pad;          /* base-rate delay after down() to the common latency */
@@ -121,7 +92,7 @@ typedef struct {
 	int type_req, type_cur, type_next, type_pos;
 	int fade_len;
 
-	Ramp drive, mix, out;
+	LatheRamp drive, mix, out;
 	double dc[2][2], dc_coef; /* tube DC estimate per channel: two one-poles */
 	int phase;              /* absolute position modulo LATHE_SUBBLOCK */
 	int started;            /* audio processed since create or reset */
@@ -230,9 +201,9 @@ static void *saturate_create(double rate)
 	s->type_next = -1;
 	s->factor_req = s->factor_cur = 1;
 	s->factor_next = -1;
-	ramp_init(&s->drive, 1.0f);
-	ramp_init(&s->mix, 1.0f);
-	ramp_init(&s->out, 1.0f);
+	lathe_ramp_init(&s->drive, 1.0f, LATHE_SUBBLOCK);
+	lathe_ramp_init(&s->mix, 1.0f, LATHE_SUBBLOCK);
+	lathe_ramp_init(&s->out, 1.0f, LATHE_SUBBLOCK);
 	return s;
 fail:
 	for (int f = 0; f < FACTORS; f++)
@@ -264,13 +235,13 @@ static void saturate_set(void *self, int param, float value)
 		break;
 	}
 	case LATHE_SATURATE_DRIVE:
-		ramp_set(&s->drive, lathe_db_to_gain(value));
+		lathe_ramp_set(&s->drive, lathe_db_to_gain(value));
 		break;
 	case LATHE_SATURATE_MIX:
-		ramp_set(&s->mix, value * 0.01f);
+		lathe_ramp_set(&s->mix, value * 0.01f);
 		break;
 	case LATHE_SATURATE_OUTPUT:
-		ramp_set(&s->out, lathe_db_to_gain(value));
+		lathe_ramp_set(&s->out, lathe_db_to_gain(value));
 		break;
 	case LATHE_SATURATE_OVERSAMPLE: {
 		int f = (int)lrintf(value);
@@ -366,11 +337,11 @@ static void run_engine(Saturate *s, int f, Scratch *w, float y[2][LATHE_SUBBLOCK
 
 /* Fill dst[0..n-1] with the ramp's values and round up to GROUP with the
  * last one (whole-group loops read the slack). */
-static void ramp_fill(Ramp *r, float *dst, int n)
+static void ramp_fill(LatheRamp *r, float *dst, int n)
 {
 	int i = 0;
 	for (; i < n && r->pos < LATHE_SUBBLOCK; i++)
-		dst[i] = ramp_next(r);
+		dst[i] = lathe_ramp_next(r);
 	for (; i < LATHE_SUBBLOCK; i++)
 		dst[i] = r->to;
 }
