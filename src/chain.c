@@ -119,14 +119,16 @@ void lathe_chain_free(LatheChain *c)
 	free(c);
 }
 
-/* Hand a parameter's current value to its module (never the enable). */
+/* Hand a parameter's current value to its module (never the enable). A
+ * value at rest is sent as the target itself: exp(log(v)) need not be v. */
 static void send(LatheChain *c, int id)
 {
 	const LatheParam *p = &lathe_params[id];
 	if (p->index == LATHE_MODULE_ENABLE)
 		return;
 	Slot *s = &c->slot[p->module];
-	s->cls->set(s->dsp, p->index, from_domain(p, c->current[id]));
+	float v = c->glide[id].steps > 0 ? from_domain(p, c->current[id]) : c->target[id];
+	s->cls->set(s->dsp, p->index, v);
 }
 
 static void set_enable(LatheChain *c, Slot *s, bool on)
