@@ -83,10 +83,10 @@ static void print_params_json(FILE *f)
 
 static void print_params_table(FILE *f)
 {
-	fprintf(f, "%-28s %-7s %-24s %-14s %s\n", "PATH", "TAPER", "RANGE", "DEFAULT", "GLIDE");
+	fprintf(f, "%-28s %-13s %-7s %-7s %s\n", "PATH", "DEFAULT", "GLIDE", "TAPER", "RANGE");
 	for (int i = 0; i < LATHE_PARAM_COUNT; i++) {
 		const LatheParam *p = &lathe_params[i];
-		char range[64], def[32], glide[16] = "-";
+		char range[128], def[32], glide[16] = "-";
 		if (p->taper == LATHE_TAPER_ENUM) {
 			range[0] = '\0';
 			for (int k = 0; p->names[k]; k++)
@@ -101,8 +101,8 @@ static void print_params_table(FILE *f)
 		lathe_param_format(p, p->def, def, sizeof(def));
 		if (p->smooth_ms > 0)
 			snprintf(glide, sizeof(glide), "%g ms", (double)p->smooth_ms);
-		fprintf(f, "%-28s %-7s %-24s %-14s %s\n", p->path, taper_name(p->taper), range, def,
-			glide);
+		fprintf(f, "%-28s %-13s %-7s %-7s %s\n", p->path, def, glide, taper_name(p->taper),
+			range);
 	}
 }
 

@@ -329,6 +329,10 @@ LatheValueStatus lathe_param_parse(const LatheParam *p, const char *text, float 
 void lathe_param_format(const LatheParam *p, float value, char *buf, size_t size)
 {
 	int i = (int)lrintf(value);
+	if (p->taper == LATHE_TAPER_TOGGLE) {
+		snprintf(buf, size, "%s", i ? "on" : "off");
+		return;
+	}
 	if (p->taper == LATHE_TAPER_ENUM && i >= 0 && i < lathe_param_enum_count(p)) {
 		snprintf(buf, size, "%s", p->names[i]);
 		return;

@@ -81,7 +81,7 @@ LatheValueStatus lathe_param_validate(const LatheParam *p, double value, float *
  * for toggles; then validate. */
 LatheValueStatus lathe_param_parse(const LatheParam *p, const char *text, float *out);
 /* Text that lathe_param_parse reads back to the same value: the enum name,
- * 0/1 for toggles, or the shortest decimal that round-trips the float. */
+ * on/off for toggles, or the shortest decimal that round-trips the float. */
 void lathe_param_format(const LatheParam *p, float value, char *buf, size_t size);
 
 /* The control's travel 0..1 on its taper, and back (validated). */
