@@ -11,43 +11,6 @@
 
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
-/* A value that glides linearly to a new target over `len` samples: the
- * in-sub-block ramp that keeps a gain step from being heard as a zipper,
- * and the fade of a discrete switch (len = one LATHE_FADE_MS). */
-typedef struct {
-	float from, to;
-	int pos, len; /* pos == len: settled at `to` */
-} LatheRamp;
-
-static inline void lathe_ramp_init(LatheRamp *r, float v, int len)
-{
-	*r = (LatheRamp){ v, v, len, len };
-}
-
-static inline float lathe_ramp_value(const LatheRamp *r)
-{
-	return r->pos >= r->len ? r->to
-		: r->from + (r->to - r->from) * ((float)r->pos / (float)r->len);
-}
-
-/* Glide from wherever the ramp is now to v (no-op if v is already the target). */
-static inline void lathe_ramp_set(LatheRamp *r, float v)
-{
-	if (v == r->to)
-		return;
-	r->from = lathe_ramp_value(r);
-	r->to = v;
-	r->pos = 0;
-}
-
-/* Advance one sample and return the new value. */
-static inline float lathe_ramp_next(LatheRamp *r)
-{
-	if (r->pos < r->len)
-		r->pos++;
-	return lathe_ramp_value(r);
-}
-
 #endif
 
 /* The chain hands modules at most this many frames per call, and starts
