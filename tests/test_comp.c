@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "dsp/comp.h"
+#include "dsp/dynamics.h"
 #include "dsp/dsp.h"
 
 #define SB LATHE_SUBBLOCK
@@ -577,6 +578,53 @@ static void test_switches_fade(void **state)
 	}
 }
 
+/* The dynamics core's lathe_dyn_envelopes (several envelopes in one loop,
+ * as multiband runs its bands) gives exactly what lathe_dyn_envelope gives
+ * for each envelope alone: any count, manual and auto release, whole and
+ * partial blocks. */
+static void test_envelopes_helper(void **state)
+{
+	(void)state;
+	unsigned seed = 7;
+	for (int au = 0; au < 2; au++)
+		for (int count = 1; count <= LATHE_DYN_MAX_ENVELOPES; count++) {
+			LatheEnvCoeffs ec[LATHE_DYN_MAX_ENVELOPES];
+			LatheEnv a[LATHE_DYN_MAX_ENVELOPES], b[LATHE_DYN_MAX_ENVELOPES];
+			for (int k = 0; k < count; k++) {
+				double att = 0.1 + 100.0 * (rand_r(&seed) / (double)RAND_MAX);
+				double rel = 10.0 + 2000.0 * (rand_r(&seed) / (double)RAND_MAX);
+				lathe_env_coeffs(&ec[k], att, rel, au, 48000.0);
+				a[k] = b[k] = (LatheEnv){ 0 };
+			}
+			for (int blk = 0; blk < 400; blk++) {
+				int n = blk % 5 == 4 ? 1 + rand_r(&seed) % LATHE_SUBBLOCK : LATHE_SUBBLOCK;
+				float t[LATHE_DYN_MAX_ENVELOPES][LATHE_SUBBLOCK];
+				float ra[LATHE_DYN_MAX_ENVELOPES][LATHE_SUBBLOCK];
+				float rb[LATHE_DYN_MAX_ENVELOPES][LATHE_SUBBLOCK];
+				const LatheEnvCoeffs *ecp[LATHE_DYN_MAX_ENVELOPES];
+				LatheEnv *envp[LATHE_DYN_MAX_ENVELOPES];
+				const float *tp[LATHE_DYN_MAX_ENVELOPES];
+				float *rp[LATHE_DYN_MAX_ENVELOPES];
+				for (int k = 0; k < count; k++) {
+					/* Bursts of reduction with silences between. */
+					float level = (blk / 20 + k) % 3 ? 30.0f : 0.0f;
+					for (int i = 0; i < LATHE_SUBBLOCK; i++)
+						t[k][i] = level * (float)(rand_r(&seed) % 1000) / 1000.0f;
+					lathe_dyn_envelope(&ec[k], &a[k], t[k], ra[k], n);
+					ecp[k] = &ec[k];
+					envp[k] = &b[k];
+					tp[k] = t[k];
+					rp[k] = rb[k];
+				}
+				lathe_dyn_envelopes(count, ecp, envp, tp, rp, n);
+				for (int k = 0; k < count; k++) {
+					assert_memory_equal(ra[k], rb[k], sizeof ra[k]);
+					assert_memory_equal(&a[k], &b[k], sizeof a[k]);
+				}
+			}
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -590,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_block_split_invariance),
 		cmocka_unit_test(test_non_finite),
 		cmocka_unit_test(test_switches_fade),
+		cmocka_unit_test(test_envelopes_helper),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

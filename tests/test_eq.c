@@ -1004,6 +1004,44 @@ static void test_extremes_stable(void **state)
 	free(r);
 }
 
+/* (13) A band on one channel leaves the other channel untouched, bit for
+ * bit: left-only and right-only bands of several sections (a 48 dB/oct
+ * high pass is four), in any mix, at rest and while their gains glide. */
+static void test_one_sided_bands(void **state)
+{
+	(void)state;
+	enum { N = 48000 * 3 / 4 };
+	for (int side = 0; side < 2; side++) {
+		int ch = side ? LATHE_EQ_RIGHT : LATHE_EQ_LEFT;
+		float v[LATHE_EQ_PARAM_COUNT];
+		values_default(v);
+		band(v, 0, LATHE_EQ_HIGH_PASS, 40, 0, 0.707, 5, ch);
+		band(v, 1, LATHE_EQ_BELL, 300, 6, 1.5, 1, ch);
+		band(v, 2, LATHE_EQ_LOW_SHELF, 120, -4, 0.707, 1, ch);
+		band(v, 3, LATHE_EQ_HIGH_SHELF, 6000, 3, 0.707, 1, ch);
+		band(v, 4, LATHE_EQ_LOW_PASS, 15000, 0, 0.9, 3, ch);
+		void *e = make(48000, v);
+		static float l[N], r[N], l0[N], r0[N];
+		for (int i = 0; i < N; i++) {
+			l[i] = l0[i] = noise();
+			r[i] = r0[i] = noise();
+		}
+		for (int i = 0; i < N; i += LATHE_SUBBLOCK) {
+			int m = N - i < LATHE_SUBBLOCK ? N - i : LATHE_SUBBLOCK;
+			/* The bell's gain glides for a while, in steps per sub-block. */
+			if (i >= 12000 && i < 18000)
+				cls->set(e, LATHE_EQ_BAND_PARAM(1, LATHE_EQ_BAND_GAIN),
+					 6.0f - 12.0f * (float)(i - 12000) / 6000.0f);
+			cls->process(e, l + i, r + i, m);
+		}
+		const float *kept = side ? l : r, *kept0 = side ? l0 : r0;
+		const float *acted = side ? r : l, *acted0 = side ? r0 : l0;
+		assert_memory_equal(kept, kept0, N * sizeof(float));
+		assert_true(memcmp(acted, acted0, N * sizeof(float)) != 0);
+		cls->destroy(e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1019,6 +1057,7 @@ int main(void)
 		cmocka_unit_test(test_mode_switch),
 		cmocka_unit_test(test_maintain_thread),
 		cmocka_unit_test(test_extremes_stable),
+		cmocka_unit_test(test_one_sided_bands),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,10 @@
 /* lathe — dynamics core shared by comp, multiband and deesser (see dynamics.h). */
 #include "dynamics.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 LatheDynCurve lathe_dyn_curve_make(float knee, float max_gr)
 {
 	LatheDynCurve c;
@@ -53,14 +57,19 @@ void lathe_env_flush(LatheEnv *e)
 /* One loop per kind of curve, so that the flags are constants inside. */
 #define TARGETS(soft, capped) \
 	for (int i = 0; i < LATHE_SUBBLOCK; i++) \
-		target[i] = lathe_dyn_curve(&c, lathe_dyn_power_db(power[i]), threshold[i], \
-					    slope[i], soft, capped)
+		target[i] = lathe_dyn_curve(&c, level[i], threshold[i], slope[i], soft, capped)
 
 void lathe_dyn_targets(const LatheDynCurve *curve, const float *restrict power,
 		       const float *restrict threshold, const float *restrict slope,
 		       float *restrict target)
 {
 	LatheDynCurve c = *curve;
+	/* Levels first, in a loop of their own: each sample's chain of
+	 * dependent operations (log, then curve) is long, and two short loops
+	 * keep more samples in flight than one long one (about 25 % faster). */
+	float level[LATHE_SUBBLOCK];
+	for (int i = 0; i < LATHE_SUBBLOCK; i++)
+		level[i] = lathe_dyn_power_db(power[i]);
 	if (c.soft && c.capped)
 		TARGETS(true, true);
 	else if (c.soft)
@@ -112,6 +121,188 @@ void lathe_dyn_envelope2(const LatheEnvCoeffs *ec0, LatheEnv *env0, const float 
 	*env1 = e1;
 }
 
+/* Per lane a > b ? a : b and a < b ? a : b: maxpd and minpd exactly. */
+static inline LatheV2d v2_max(LatheV2d a, LatheV2d b)
+{
+#ifdef __SSE2__
+	return _mm_max_pd(a, b);
+#else
+	return (LatheV2d){ a[0] > b[0] ? a[0] : b[0], a[1] > b[1] ? a[1] : b[1] };
+#endif
+}
+
+static inline LatheV2d v2_min(LatheV2d a, LatheV2d b)
+{
+#ifdef __SSE2__
+	return _mm_min_pd(a, b);
+#else
+	return (LatheV2d){ a[0] < b[0] ? a[0] : b[0], a[1] < b[1] ? a[1] : b[1] };
+#endif
+}
+
+/* Per lane (double)(a > b): 1 or 0. */
+static inline LatheV2d v2_above(LatheV2d a, LatheV2d b)
+{
+#ifdef __SSE2__
+	return _mm_and_pd(_mm_cmpgt_pd(a, b), _mm_set1_pd(1.0));
+#else
+	return (LatheV2d){ (double)(a[0] > b[0]), (double)(a[1] > b[1]) };
+#endif
+}
+
+/* lathe_flush in each lane. */
+static inline LatheV2d v2_flush(LatheV2d v)
+{
+#ifdef __SSE2__
+	__m128d a = _mm_and_pd(v, _mm_castsi128_pd(_mm_set1_epi64x(0x7fffffffffffffffLL)));
+	return _mm_and_pd(_mm_and_pd(v, _mm_cmple_pd(a, _mm_set1_pd(1.7976931348623157e308))),
+			  _mm_cmpgt_pd(a, _mm_set1_pd(LATHE_STATE_FLOOR)));
+#else
+	return (LatheV2d){ lathe_flush(v[0]), lathe_flush(v[1]) };
+#endif
+}
+
+/* Coefficients of two envelopes, one per lane. */
+typedef struct {
+	LatheV2d attack, attack_keep, release, release_keep;
+	LatheV2d charge, charge_keep, slow, slow_keep;
+} EnvCoeffs2;
+
+#define ENV_PAIRS (LATHE_DYN_MAX_ENVELOPES / 2)
+
+/* One frame of a pair of envelopes (lathe_env_tick or lathe_env_tick_auto
+ * in each lane). */
+static inline __attribute__((always_inline)) LatheV2d
+envelope_step(const bool auto_release, const EnvCoeffs2 *c, LatheV2d *h, LatheV2d *s,
+	      LatheV2d *o, LatheV2d tg)
+{
+	LatheV2d hp = c->release_keep * *h + c->release * tg;
+	hp = v2_max(tg, hp);
+	*h = hp;
+	if (auto_release) {
+		/* lathe_env_tick_auto: coefficients selected by arithmetic. */
+		LatheV2d sp = *s;
+		LatheV2d up = v2_above(tg, sp);
+		LatheV2d k = c->slow + up * (c->charge - c->slow);
+		LatheV2d keep = c->slow_keep + up * (c->charge_keep - c->slow_keep);
+		sp = keep * sp + k * tg;
+		*s = sp;
+		hp = v2_max(sp, hp);
+	}
+	LatheV2d op = c->attack_keep * *o + c->attack * hp;
+	op = v2_min(hp, op);
+	*o = op;
+	return op;
+}
+
+/* P pairs of envelopes (a constant after inlining, so the pair loops
+ * unroll and the states stay in registers) over n frames, targets and
+ * reductions interleaved per pair. */
+static inline __attribute__((always_inline)) void
+envelopes_run(const int P, const bool auto_release, const EnvCoeffs2 *c, LatheV2d *hold,
+	      LatheV2d *slow, LatheV2d *out, const float (*t)[LATHE_SUBBLOCK][2],
+	      float (*r)[LATHE_SUBBLOCK][2], int n)
+{
+	LatheV2d h[ENV_PAIRS], s[ENV_PAIRS], o[ENV_PAIRS];
+#pragma GCC unroll 3
+	for (int p = 0; p < P; p++)
+		h[p] = hold[p], s[p] = slow[p], o[p] = out[p];
+	int i = 0;
+	for (; i + 1 < n; i += 2) {
+#pragma GCC unroll 3
+		for (int p = 0; p < P; p++) {
+			LatheV2d a = envelope_step(auto_release, &c[p], &h[p], &s[p], &o[p],
+						   lathe_v2d_load2f(t[p][i]));
+			LatheV2d b = envelope_step(auto_release, &c[p], &h[p], &s[p], &o[p],
+						   lathe_v2d_load2f(t[p][i + 1]));
+			/* One 16-byte store (see lathe_v2d_store4f). */
+			lathe_v2d_store4f(r[p][i], a, b);
+		}
+	}
+	if (i < n) {
+#pragma GCC unroll 3
+		for (int p = 0; p < P; p++)
+			lathe_v2d_store2f(r[p][i], envelope_step(auto_release, &c[p], &h[p], &s[p],
+								 &o[p], lathe_v2d_load2f(t[p][i])));
+	}
+#pragma GCC unroll 3
+	for (int p = 0; p < P; p++)
+		hold[p] = h[p], slow[p] = s[p], out[p] = o[p];
+}
+
+/* Two blocks into pairs (b NULL: zeros), and back (b NULL: dropped). */
+static void interleave(const float *restrict a, const float *restrict b,
+		       float (*restrict ab)[2])
+{
+	if (b)
+		for (int i = 0; i < LATHE_SUBBLOCK; i++)
+			ab[i][0] = a[i], ab[i][1] = b[i];
+	else
+		for (int i = 0; i < LATHE_SUBBLOCK; i++)
+			ab[i][0] = a[i], ab[i][1] = 0.0f;
+}
+
+static void deinterleave(const float (*restrict ab)[2], float *restrict a, float *restrict b)
+{
+	if (b)
+		for (int i = 0; i < LATHE_SUBBLOCK; i++)
+			a[i] = ab[i][0], b[i] = ab[i][1];
+	else
+		for (int i = 0; i < LATHE_SUBBLOCK; i++)
+			a[i] = ab[i][0];
+}
+
+void lathe_dyn_envelopes(int count, const LatheEnvCoeffs *const *ec, LatheEnv *const *env,
+			 const float *const *target, float *const *reduction, int n)
+{
+	/* Targets and reductions of each pair interleaved, so that a pair's
+	 * frame is one conversion in and one out. */
+	float t[ENV_PAIRS][LATHE_SUBBLOCK][2], r[ENV_PAIRS][LATHE_SUBBLOCK][2];
+	EnvCoeffs2 c[ENV_PAIRS];
+	LatheV2d hold[ENV_PAIRS], slow[ENV_PAIRS], out[ENV_PAIRS];
+	if (count > LATHE_DYN_MAX_ENVELOPES)
+		count = LATHE_DYN_MAX_ENVELOPES;
+	if (count <= 0)
+		return;
+	int pairs = (count + 1) / 2;
+	/* An odd count runs a spare lane: a copy of the last envelope fed zeros,
+	 * its results discarded. */
+	for (int p = 0; p < pairs; p++) {
+		int a = 2 * p, b = 2 * p + 1 < count ? 2 * p + 1 : 2 * p;
+		const LatheEnvCoeffs *ca = ec[a], *cb = ec[b];
+		c[p] = (EnvCoeffs2){ { ca->attack, cb->attack }, { ca->attack_keep, cb->attack_keep },
+				     { ca->release, cb->release }, { ca->release_keep, cb->release_keep },
+				     { ca->charge, cb->charge }, { ca->charge_keep, cb->charge_keep },
+				     { ca->slow, cb->slow }, { ca->slow_keep, cb->slow_keep } };
+		hold[p] = (LatheV2d){ env[a]->hold, env[b]->hold };
+		slow[p] = (LatheV2d){ env[a]->slow, env[b]->slow };
+		out[p] = (LatheV2d){ env[a]->out, env[b]->out };
+		interleave(target[a], b != a ? target[b] : NULL, t[p]);
+	}
+	bool au = ec[0]->auto_release;
+	switch (pairs + 3 * au) {
+	case 1: envelopes_run(1, false, c, hold, slow, out, t, r, n); break;
+	case 2: envelopes_run(2, false, c, hold, slow, out, t, r, n); break;
+	case 3: envelopes_run(3, false, c, hold, slow, out, t, r, n); break;
+	case 4: envelopes_run(1, true, c, hold, slow, out, t, r, n); break;
+	case 5: envelopes_run(2, true, c, hold, slow, out, t, r, n); break;
+	default: envelopes_run(3, true, c, hold, slow, out, t, r, n); break;
+	}
+	for (int p = 0; p < pairs; p++) {
+		for (int i = n; i < LATHE_SUBBLOCK; i++)
+			r[p][i][0] = r[p][i][1] = 0.0f;
+		deinterleave(r[p], reduction[2 * p], 2 * p + 1 < count ? reduction[2 * p + 1] : NULL);
+	}
+	for (int p = 0; p < pairs; p++)
+		hold[p] = v2_flush(hold[p]), slow[p] = v2_flush(slow[p]), out[p] = v2_flush(out[p]);
+	for (int k = 0; k < count; k++) {
+		int p = k / 2, l = k % 2;
+		env[k]->hold = hold[p][l];
+		env[k]->slow = slow[p][l];
+		env[k]->out = out[p][l];
+	}
+}
+
 void lathe_dyn_gains(const float *restrict reduction, float *restrict gain)
 {
 	for (int i = 0; i < LATHE_SUBBLOCK; i++)
@@ -120,14 +311,9 @@ void lathe_dyn_gains(const float *restrict reduction, float *restrict gain)
 
 void lathe_stereo_flush(LatheStereoState *s)
 {
-	for (int k = 0; k < 2; k++) {
-		LatheBiquadState b = { s->x1[k], s->x2[k], s->y1[k], s->y2[k] };
-		lathe_biquad_flush(&b);
-		s->x1[k] = b.x1;
-		s->x2[k] = b.x2;
-		s->y1[k] = b.y1;
-		s->y2[k] = b.y2;
-	}
+	LatheBiquadState2 v = lathe_stereo_load(s);
+	lathe_biquad2_flush(&v);
+	lathe_stereo_store(s, &v);
 }
 
 void lathe_dyn_input(const float *restrict left, const float *restrict right, float *restrict xl,

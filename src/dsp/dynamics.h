@@ -283,6 +283,13 @@ void lathe_dyn_envelope(const LatheEnvCoeffs *ec, LatheEnv *env, const float *re
 void lathe_dyn_envelope2(const LatheEnvCoeffs *ec0, LatheEnv *env0, const float *restrict t0,
 			 float *restrict r0, const LatheEnvCoeffs *ec1, LatheEnv *env1,
 			 const float *restrict t1, float *restrict r1, int n);
+/* Up to LATHE_DYN_MAX_ENVELOPES envelopes in one loop, two to a vector
+ * register, so that all their recursions overlap: the same results as
+ * lathe_dyn_envelope on each (per lane the same operations in the same
+ * order). All must have the same auto_release. Arrays of count pointers. */
+#define LATHE_DYN_MAX_ENVELOPES 6
+void lathe_dyn_envelopes(int count, const LatheEnvCoeffs *const *ec, LatheEnv *const *env,
+			 const float *const *target, float *const *reduction, int n);
 /* Linear gains of reductions in dB. */
 void lathe_dyn_gains(const float *restrict reduction, float *restrict gain);
 
@@ -314,6 +321,24 @@ static inline void lathe_stereo_tick(const LatheBiquad *c, LatheStereoState *s, 
 
 /* Flush denormal-range or non-finite state to zero (once per block). */
 void lathe_stereo_flush(LatheStereoState *s);
+
+/* The same state as two-lane vectors (biquad.h), for block loops written
+ * with lathe_biquad2_tick: load before the loop, store after it. */
+static inline LatheBiquadState2 lathe_stereo_load(const LatheStereoState *s)
+{
+	return (LatheBiquadState2){ { s->x1[0], s->x1[1] }, { s->x2[0], s->x2[1] },
+				    { s->y1[0], s->y1[1] }, { s->y2[0], s->y2[1] } };
+}
+
+static inline void lathe_stereo_store(LatheStereoState *s, const LatheBiquadState2 *v)
+{
+	for (int k = 0; k < 2; k++) {
+		s->x1[k] = v->x1[k];
+		s->x2[k] = v->x2[k];
+		s->y1[k] = v->y1[k];
+		s->y2[k] = v->y2[k];
+	}
+}
 
 /* The input of a block made safe (lathe_dyn_sane) into blocks: the two
  * channels apart (xl, xr) and as interleaved pairs (xi) for stereo

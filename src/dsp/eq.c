@@ -77,6 +77,13 @@
  *           over LATHE_FADE_MS; the outgoing slot's weight falls while
  *           the incoming one's rises (in series: one or both may be on
  *           M/S while the other is on L/R).
+ *   steady  a slot that neither ramps nor fades. A domain's consecutive
+ *           steady sections run two to a loop over the block (their
+ *           recursions overlap; run_steady), with both lanes in one SSE2
+ *           vector and per lane exactly the arithmetic of
+ *           lathe_biquad_tick, so the output is bit-identical to one
+ *           section at a time in scalar code. Slots that ramp or fade run
+ *           on their own (slot_run).
  *
  * Glossary for the linear-phase engine:
  *   B, P    FFT block (hop) and number of kernel partitions: the FIR has
@@ -100,6 +107,7 @@
 #include <complex.h>
 #include <fftw3.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -509,7 +517,7 @@ typedef struct {
 	LatheBiquad c[SECTIONS];        /* coefficients in use */
 	LatheBiquad dc[SECTIONS];       /* per-frame step while ramping */
 	LatheBiquad t[SECTIONS];        /* target of the ramp */
-	LatheBiquadState st[SECTIONS][2];
+	LatheBiquadState2 st[SECTIONS];  /* lanes: the domain's two channels */
 	int n;                          /* sections */
 	int ramp;                       /* frames left in the ramp */
 	bool on;                        /* holds a configuration */
@@ -544,8 +552,8 @@ typedef struct {
 
 	/* Zero latency. */
 	Band band[LATHE_EQ_BANDS];
-	double x[LATHE_SUBBLOCK][2];    /* the signal in double, interleaved (L/R or M/S) */
-	double dry[LATHE_SUBBLOCK][2];  /* a fading slot's input */
+	LatheV2d x[LATHE_SUBBLOCK];     /* the signal in double, both lanes (L/R or M/S) */
+	LatheV2d dry[LATHE_SUBBLOCK];   /* a fading slot's input */
 
 	/* Mode engine. */
 	int run;                        /* RUN_* */
@@ -586,92 +594,183 @@ typedef struct {
 
 /* ------------------------------ zero latency ------------------------------ */
 
-/* One section over n frames of lane l, ramping the coefficients over the
- * first m frames; if land, the ramp ends there and the remaining frames
- * use the exact target t (as they would in the next call: the output must
- * not depend on where calls split the signal). Written for a short
- * dependency chain: a1 y1 is added last, so each frame waits for one
- * multiply and one add. */
-static void section1(LatheBiquad *cp, const LatheBiquad *dc, const LatheBiquad *t, int m,
-		     bool land, LatheBiquadState *s, double (*x)[2], int l, int n)
+/* The engine runs both lanes of the domain signal as one vector of two
+ * doubles (biquad.h): a section is one vector operation per multiply or
+ * add, with the arithmetic of lathe_biquad_tick in each lane, so results
+ * are the same bit for bit however sections are grouped below. */
+typedef LatheV2d v2d;
+
+/* Lane masks of the slots' lanes (1 lane 0, 2 lane 1, 3 both). */
+static const LatheV2i lane_mask[4] = { { 0, 0 }, { -1, 0 }, { 0, -1 }, { -1, -1 } };
+
+/* y in the lanes of mask, x in the others (exact: a bit selection). */
+static inline v2d lane_select(v2d x, v2d y, LatheV2i mask)
 {
-	LatheBiquad c = *cp;
-	double x1 = s->x1, x2 = s->x2, y1 = s->y1, y2 = s->y2;
-	int i = 0;
-	for (; i < m; i++) {
-		c.b0 += dc->b0, c.b1 += dc->b1, c.b2 += dc->b2, c.a1 += dc->a1, c.a2 += dc->a2;
-		double in = x[i][l];
-		double y = (c.b0 * in + c.b1 * x1 + c.b2 * x2 - c.a2 * y2) - c.a1 * y1;
-		x2 = x1, x1 = in, y2 = y1, y1 = y;
-		x[i][l] = y;
-	}
-	if (land)
-		c = *t;
-	const double b0 = c.b0, b1 = c.b1, b2 = c.b2, a1 = c.a1, a2 = c.a2;
-	for (; i < n; i++) {
-		double in = x[i][l];
-		double y = (b0 * in + b1 * x1 + b2 * x2 - a2 * y2) - a1 * y1;
-		x2 = x1, x1 = in, y2 = y1, y1 = y;
-		x[i][l] = y;
-	}
-	*cp = c;
-	*s = (LatheBiquadState){ x1, x2, y1, y2 };
+	return (v2d)((LatheV2i)x ^ (((LatheV2i)x ^ (LatheV2i)y) & mask));
 }
 
-/* The same for both lanes at once. The lanes are written as two-element
- * arrays over interleaved frames, which the compiler turns into one SIMD
- * register per quantity (about 30 % faster than two scalar chains). */
-static void section2(LatheBiquad *cp, const LatheBiquad *dc, const LatheBiquad *t, int m,
-		     bool land, LatheBiquadState *s, double (*x)[2], int n)
+/* One section over n frames, ramping the coefficients over the first m
+ * frames; if land, the ramp ends there and the remaining frames use the
+ * exact target t (as they would in the next call: the output must not
+ * depend on where calls split the signal). Only the lanes of mask are
+ * filtered; the others pass, and their state is left as it was. Used for
+ * slots that ramp or fade; steady slots go through run_steady. */
+static void section_ramp(LatheBiquad *cp, const LatheBiquad *dc, const LatheBiquad *t, int m,
+			 bool land, LatheBiquadState2 *sp, LatheV2i mask, v2d *x, int n)
 {
 	LatheBiquad c = *cp;
-	double x1[2] = { s[0].x1, s[1].x1 }, x2[2] = { s[0].x2, s[1].x2 };
-	double y1[2] = { s[0].y1, s[1].y1 }, y2[2] = { s[0].y2, s[1].y2 };
+	LatheBiquadState2 s = *sp;
 	int i = 0;
 	for (; i < m; i++) {
 		c.b0 += dc->b0, c.b1 += dc->b1, c.b2 += dc->b2, c.a1 += dc->a1, c.a2 += dc->a2;
-		for (int l = 0; l < 2; l++) {
-			double in = x[i][l];
-			double y = (c.b0 * in + c.b1 * x1[l] + c.b2 * x2[l] - c.a2 * y2[l]) - c.a1 * y1[l];
-			x2[l] = x1[l], x1[l] = in, y2[l] = y1[l], y1[l] = y;
-			x[i][l] = y;
-		}
+		LatheBiquad2 c2 = lathe_biquad2_splat(&c);
+		x[i] = lane_select(x[i], lathe_biquad2_tick(&c2, &s, x[i]), mask);
 	}
 	if (land)
 		c = *t;
-	const double b0 = c.b0, b1 = c.b1, b2 = c.b2, a1 = c.a1, a2 = c.a2;
-	for (; i < n; i++) {
-		for (int l = 0; l < 2; l++) {
-			double in = x[i][l];
-			double y = (b0 * in + b1 * x1[l] + b2 * x2[l] - a2 * y2[l]) - a1 * y1[l];
-			x2[l] = x1[l], x1[l] = in, y2[l] = y1[l], y1[l] = y;
-			x[i][l] = y;
+	LatheBiquad2 c2 = lathe_biquad2_splat(&c);
+	for (; i < n; i++)
+		x[i] = lane_select(x[i], lathe_biquad2_tick(&c2, &s, x[i]), mask);
+	*cp = c;
+	sp->x1 = lane_select(sp->x1, s.x1, mask);
+	sp->x2 = lane_select(sp->x2, s.x2, mask);
+	sp->y1 = lane_select(sp->y1, s.y1, mask);
+	sp->y2 = lane_select(sp->y2, s.y2, mask);
+}
+
+/* Mid and side of a frame: (L + R) / 2 and (L - R) / 2. */
+static inline v2d to_ms(v2d x)
+{
+	v2d l = { x[0], x[0] }, r = { x[1], -x[1] };
+	return lathe_v2d_splat(0.5) * (l + r);
+}
+
+/* Left and right of a frame from mid and side: M + S and M - S. */
+static inline v2d from_ms(v2d x)
+{
+	v2d m = { x[0], x[0] }, s = { x[1], -x[1] };
+	return m + s;
+}
+
+/* What a cascade's last steady group does to its output on the way out:
+ * nothing, or the conversion to the other domain that would follow it. */
+enum { POST_NONE, POST_TO_MS, POST_FROM_MS };
+
+static inline v2d post_apply(const int post, v2d x)
+{
+	return post == POST_TO_MS ? to_ms(x) : post == POST_FROM_MS ? from_ms(x) : x;
+}
+
+/* A steady section (no ramp, no fade) in a cascade run by run_steady. */
+typedef struct {
+	const LatheBiquad *c;
+	LatheBiquadState2 *s;
+	int lanes;
+} Steady;
+
+/* One or two cascaded steady sections over the block in one loop, so that
+ * their recursions overlap (a lone section waits on its own multiply-add
+ * chain every frame), then their state flushed (the once-per-block flush,
+ * done here while it is in registers). The arguments before p are
+ * constants after inlining: a masked section filters only the lanes of
+ * its slot; post (POST_*) is applied to the output. */
+static inline __attribute__((always_inline)) void
+steady_run(const bool two, const bool masked, const int post, const Steady *p, v2d *x, int n)
+{
+	const LatheBiquad2 c0 = lathe_biquad2_splat(p[0].c);
+	const LatheBiquad2 c1 = lathe_biquad2_splat(p[two].c);
+	const LatheV2i m0 = lane_mask[p[0].lanes], m1 = lane_mask[p[two].lanes];
+	LatheBiquadState2 s0 = *p[0].s, s1 = *p[two].s;
+	if (two && n > 0) {
+		/* Skewed: the first section runs one frame ahead of the second,
+		 * so that each iteration's work starts from values already
+		 * computed (a frame's path through both sections is a long chain
+		 * of dependent operations; skewed, fewer of them wait in the
+		 * CPU's scheduler at once). */
+		v2d v = x[0], y = lathe_biquad2_tick(&c0, &s0, v);
+		if (masked)
+			y = lane_select(v, y, m0);
+		int i = 0;
+		for (; i + 1 < n; i++) {
+			v2d w = x[i + 1], yn = lathe_biquad2_tick(&c0, &s0, w);
+			if (masked)
+				yn = lane_select(w, yn, m0);
+			v2d z = lathe_biquad2_tick(&c1, &s1, y);
+			x[i] = post_apply(post, masked ? lane_select(y, z, m1) : z);
+			y = yn;
+		}
+		v2d z = lathe_biquad2_tick(&c1, &s1, y);
+		x[i] = post_apply(post, masked ? lane_select(y, z, m1) : z);
+	} else {
+		for (int i = 0; i < n; i++) {
+			v2d v = x[i], y = lathe_biquad2_tick(&c0, &s0, v);
+			x[i] = post_apply(post, masked ? lane_select(v, y, m0) : y);
 		}
 	}
-	*cp = c;
-	for (int l = 0; l < 2; l++)
-		s[l] = (LatheBiquadState){ x1[l], x2[l], y1[l], y2[l] };
+	if (masked) {
+		/* A lane a section does not filter keeps its state. */
+		const LatheBiquadState2 *o = p[0].s;
+		s0 = (LatheBiquadState2){ lane_select(o->x1, s0.x1, m0), lane_select(o->x2, s0.x2, m0),
+					  lane_select(o->y1, s0.y1, m0), lane_select(o->y2, s0.y2, m0) };
+		if (two) {
+			o = p[1].s;
+			s1 = (LatheBiquadState2){ lane_select(o->x1, s1.x1, m1),
+						  lane_select(o->x2, s1.x2, m1),
+						  lane_select(o->y1, s1.y1, m1),
+						  lane_select(o->y2, s1.y2, m1) };
+		}
+	}
+	lathe_biquad2_flush(&s0);
+	*p[0].s = s0;
+	if (two) {
+		lathe_biquad2_flush(&s1);
+		*p[1].s = s1;
+	}
+}
+
+/* steady_run with the group's flags as constants: one instance per case. */
+#define STEADY_RUN(two, masked, p, x, n, post)                                    \
+	do {                                                                      \
+		if ((post) == POST_TO_MS)                                         \
+			steady_run(two, masked, POST_TO_MS, p, x, n);             \
+		else if ((post) == POST_FROM_MS)                                  \
+			steady_run(two, masked, POST_FROM_MS, p, x, n);           \
+		else                                                              \
+			steady_run(two, masked, POST_NONE, p, x, n);              \
+	} while (0)
+
+/* A cascade of steady sections, in order, two at a time; the last group
+ * applies post (POST_*) to its output. */
+static void run_steady(const Steady *p, int count, v2d *x, int n, int post)
+{
+	int k = 0;
+	for (; k + 1 < count; k += 2) {
+		int last = k + 2 == count ? post : POST_NONE;
+		if (p[k].lanes != 3 || p[k + 1].lanes != 3)
+			STEADY_RUN(true, true, p + k, x, n, last);
+		else
+			STEADY_RUN(true, false, p + k, x, n, last);
+	}
+	if (k < count) {
+		if (p[k].lanes != 3)
+			STEADY_RUN(false, true, p + k, x, n, post);
+		else
+			STEADY_RUN(false, false, p + k, x, n, post);
+	}
 }
 
 /* An idle slot passes its input: record it as its history (input and
  * output alike), so that it wakes without a transient. */
-static void slot_warm(Slot *s, const double (*x)[2], int n)
+static void slot_warm(Slot *s, const v2d *x, int n)
 {
-	for (int l = 0; l < 2; l++) {
-		if (!(s->lanes & (1 << l)))
-			continue;
-		LatheBiquadState h = s->st[0][l];
-		if (n >= 2) {
-			h.x2 = x[n - 2][l];
-			h.x1 = x[n - 1][l];
-		} else {
-			h.x2 = h.x1;
-			h.x1 = x[0][l];
-		}
-		h.y1 = h.x1;
-		h.y2 = h.x2;
-		for (int k = 0; k < s->n; k++)
-			s->st[k][l] = h;
+	LatheV2i mask = lane_mask[s->lanes];
+	v2d x1 = x[n - 1], x2 = n >= 2 ? x[n - 2] : s->st[0].x1;
+	for (int k = 0; k < s->n; k++) {
+		LatheBiquadState2 *h = &s->st[k];
+		h->x1 = lane_select(h->x1, x1, mask);
+		h->x2 = lane_select(h->x2, x2, mask);
+		h->y1 = lane_select(h->y1, x1, mask);
+		h->y2 = lane_select(h->y2, x2, mask);
 	}
 }
 
@@ -738,15 +837,13 @@ static void band_start_fade(Eq *e, Band *band, const BandParams *p)
 		/* Start from the old slot's input history on the lanes where it
 		 * saw the same signal, as if it had been the identity. */
 		memset(nw->st, 0, sizeof(nw->st));
-		if (old->on && old->domain == nw->domain)
-			for (int l = 0; l < 2; l++) {
-				if (!(old->lanes & (1 << l)))
-					continue;
-				LatheBiquadState h = { old->st[0][l].x1, old->st[0][l].x2,
-						       old->st[0][l].x1, old->st[0][l].x2 };
-				for (int k = 0; k < nw->n; k++)
-					nw->st[k][l] = h;
-			}
+		if (old->on && old->domain == nw->domain) {
+			LatheV2i mask = lane_mask[old->lanes];
+			v2d zero = { 0.0, 0.0 }, x1 = lane_select(zero, old->st[0].x1, mask);
+			v2d x2 = lane_select(zero, old->st[0].x2, mask);
+			for (int k = 0; k < nw->n; k++)
+				nw->st[k] = (LatheBiquadState2){ x1, x2, x1, x2 };
+		}
 	}
 	band->live = !band->live;
 	band->fading = true;
@@ -791,7 +888,8 @@ static void zl_snap(Eq *e)
 	}
 }
 
-/* One slot over n frames of the domain signal. */
+/* One slot over n frames of the domain signal, for slots that ramp or
+ * fade (run_steady does the others, with the same arithmetic). */
 static void slot_run(Eq *e, const Band *band, Slot *s, int n)
 {
 	if (s->fade)
@@ -800,16 +898,16 @@ static void slot_run(Eq *e, const Band *band, Slot *s, int n)
 	int m = s->ramp < n ? s->ramp : n;
 	/* The ramp lands on the exact target (the sum of the steps rounds). */
 	bool land = m > 0 && m == s->ramp;
-	for (int k = 0; k < s->n; k++) {
-		if (s->lanes == 3)
-			section2(&s->c[k], &s->dc[k], &s->t[k], m, land, s->st[k], e->x, n);
-		else
-			section1(&s->c[k], &s->dc[k], &s->t[k], m, land, &s->st[k][s->lanes >> 1], e->x,
-				 s->lanes >> 1, n);
-	}
+	LatheV2i mask = lane_mask[s->lanes];
+	for (int k = 0; k < s->n; k++)
+		section_ramp(&s->c[k], &s->dc[k], &s->t[k], m, land, &s->st[k], mask, e->x, n);
 	s->ramp -= m;
 	if (land)
 		s->idle = s->t_identity;
+	/* The once-per-block flush (an idle slot keeps its history as it is). */
+	if (!s->idle)
+		for (int k = 0; k < s->n; k++)
+			lathe_biquad2_flush(&s->st[k]);
 
 	if (s->fade) {
 		for (int i = 0; i < n; i++) {
@@ -818,75 +916,92 @@ static void slot_run(Eq *e, const Band *band, Slot *s, int n)
 			int pos = band->fade_pos + i + 1;
 			if (pos >= e->fade_len) {
 				if (s->fade < 0)
-					for (int l = 0; l < 2; l++)
-						if (s->lanes & (1 << l))
-							e->x[i][l] = e->dry[i][l];
+					e->x[i] = lane_select(e->x[i], e->dry[i], mask);
 				continue;
 			}
 			double w = e->fade_w[pos];
 			if (s->fade < 0)
 				w = 1.0 - w;
-			for (int l = 0; l < 2; l++)
-				if (s->lanes & (1 << l))
-					e->x[i][l] = e->dry[i][l] + w * (e->x[i][l] - e->dry[i][l]);
+			v2d dry = e->dry[i];
+			e->x[i] = lane_select(e->x[i], dry + lathe_v2d_splat(w) * (e->x[i] - dry), mask);
 		}
 	}
 }
 
-/* Is any slot of the domain filtering (not off, not idle)? Bit d of the
- * result for domain d. */
-static int busy_domains(const Eq *e)
+/* A slot that is on, with its band. */
+typedef struct {
+	Band *band;
+	Slot *slot;
+} SlotRef;
+
+/* The slots that are on, in band order, into list (returns how many), and
+ * in *busy bit d if a slot of domain d is filtering (not idle). */
+static int active_slots(Eq *e, SlotRef *list, int *busy)
 {
-	int busy = 0;
+	int count = 0;
+	*busy = 0;
 	for (int b = 0; b < LATHE_EQ_BANDS; b++)
 		for (int k = 0; k < SLOTS; k++) {
-			const Slot *s = &e->band[b].slot[k];
-			if (s->on && !s->idle)
-				busy |= 1 << s->domain;
+			Slot *s = &e->band[b].slot[k];
+			if (!s->on)
+				continue;
+			list[count++] = (SlotRef){ &e->band[b], s };
+			if (!s->idle)
+				*busy |= 1 << s->domain;
 		}
-	return busy;
+	return count;
 }
 
-/* Every slot of a domain over e->x, in band order. */
-static void domain_run(Eq *e, int domain, int n)
+/* Every slot of a domain over e->x, in band order. Consecutive steady
+ * sections (slots that neither ramp nor fade) are gathered and run
+ * together by run_steady; the others, and the idle slots that record
+ * their input, run on their own in their place in the cascade. If the
+ * cascade ends with steady sections, they apply post (POST_*) to the
+ * signal: returns whether that was done. */
+static bool domain_run(Eq *e, const SlotRef *list, int count, int domain, int n, int post)
 {
-	for (int b = 0; b < LATHE_EQ_BANDS; b++) {
-		Band *band = &e->band[b];
-		for (int k = 0; k < SLOTS; k++) {
-			Slot *s = &band->slot[k];
-			if (!s->on || s->domain != domain)
-				continue;
-			if (s->idle)
-				slot_warm(s, (const double (*)[2])e->x, n);
-			else
-				slot_run(e, band, s, n);
+	Steady steady[LATHE_EQ_BANDS * SLOTS * SECTIONS];
+	int ns = 0;
+	for (int k = 0; k < count; k++) {
+		Slot *s = list[k].slot;
+		if (s->domain != domain)
+			continue;
+		if (!s->idle && !s->fade && !s->ramp) {
+			for (int j = 0; j < s->n; j++)
+				steady[ns++] = (Steady){ &s->c[j], &s->st[j], s->lanes };
+			continue;
 		}
+		run_steady(steady, ns, e->x, n, POST_NONE);
+		ns = 0;
+		if (s->idle)
+			slot_warm(s, e->x, n);
+		else
+			slot_run(e, list[k].band, s, n);
 	}
+	run_steady(steady, ns, e->x, n, post);
+	return ns > 0;
 }
 
 /* Idle slots of a domain that is not running: their input is the domain
  * signal itself. */
-static void domain_warm(Eq *e, int domain, const double (*x)[2], int n)
+static void domain_warm(const SlotRef *list, int count, int domain, const v2d *x, int n)
 {
-	for (int b = 0; b < LATHE_EQ_BANDS; b++)
-		for (int k = 0; k < SLOTS; k++) {
-			Slot *s = &e->band[b].slot[k];
-			if (s->on && s->idle && s->domain == domain)
-				slot_warm(s, x, n);
-		}
+	for (int k = 0; k < count; k++) {
+		Slot *s = list[k].slot;
+		if (s->idle && s->domain == domain)
+			slot_warm(s, x, n);
+	}
 }
 
 /* Idle M/S slots while the M/S domain is not running: the mid and side of
  * the last (at most) two frames are all they need. */
-static void ms_warm(Eq *e, const double (*x)[2], int n)
+static void ms_warm(const SlotRef *list, int count, const v2d *x, int n)
 {
-	double ms[2][2];
+	v2d ms[2];
 	int t = n < 2 ? n : 2;
-	for (int i = 0; i < t; i++) {
-		ms[i][0] = 0.5 * (x[n - t + i][0] + x[n - t + i][1]);
-		ms[i][1] = 0.5 * (x[n - t + i][0] - x[n - t + i][1]);
-	}
-	domain_warm(e, DOMAIN_MS, (const double (*)[2])ms, t);
+	for (int i = 0; i < t; i++)
+		ms[i] = to_ms(x[n - t + i]);
+	domain_warm(list, count, DOMAIN_MS, ms, t);
 }
 
 /* Crossfades advance after both domains have used the block. */
@@ -907,11 +1022,61 @@ static void zl_advance(Eq *e, int n)
 	}
 }
 
+/* lathe_finite on the bit pattern (isfinite: exponent not all ones), so
+ * that the block loops below vectorise. */
+static inline float finite_bits(float x)
+{
+	uint32_t bits;
+	memcpy(&bits, &x, sizeof bits);
+	bits &= -(uint32_t)((bits & 0x7fffffffu) < 0x7f800000u);
+	memcpy(&x, &bits, sizeof x);
+	return x;
+}
+
+/* The input, made finite, as frames of both channels in double. */
+static void zl_input(const float *restrict l, const float *restrict r, v2d *restrict x, int n)
+{
+	float fl[LATHE_SUBBLOCK], fr[LATHE_SUBBLOCK];
+	if (n == LATHE_SUBBLOCK) {
+		/* The usual case, with a trip count the compiler vectorises. */
+		for (int i = 0; i < LATHE_SUBBLOCK; i++) {
+			fl[i] = finite_bits(l[i]);
+			fr[i] = finite_bits(r[i]);
+		}
+	} else {
+		for (int i = 0; i < n; i++) {
+			fl[i] = finite_bits(l[i]);
+			fr[i] = finite_bits(r[i]);
+		}
+	}
+	lathe_v2d_from_planar(fl, fr, x, n);
+}
+
+/* The output in float, made finite: a finite input can still overflow
+ * float after +18 dB bands. */
+static void zl_output(const v2d *restrict x, float *restrict l, float *restrict r, int n)
+{
+	float fl[LATHE_SUBBLOCK], fr[LATHE_SUBBLOCK];
+	lathe_v2d_to_planar(x, fl, fr, n);
+	if (n == LATHE_SUBBLOCK) {
+		for (int i = 0; i < LATHE_SUBBLOCK; i++) {
+			l[i] = finite_bits(fl[i]);
+			r[i] = finite_bits(fr[i]);
+		}
+	} else {
+		for (int i = 0; i < n; i++) {
+			l[i] = finite_bits(fl[i]);
+			r[i] = finite_bits(fr[i]);
+		}
+	}
+}
+
 static void zl_process(Eq *e, float *l, float *r, int n)
 {
 	zl_update(e);
-	int busy = busy_domains(e);
-	double (*x)[2] = e->x;
+	SlotRef list[LATHE_EQ_BANDS * SLOTS];
+	int busy, count = active_slots(e, list, &busy);
+	v2d *x = e->x;
 
 	if (!busy) {
 		/* Neutral: bit-transparent, only non-finite input is replaced.
@@ -921,54 +1086,35 @@ static void zl_process(Eq *e, float *l, float *r, int n)
 			l[i] = lathe_finite(l[i]);
 			r[i] = lathe_finite(r[i]);
 		}
-		for (int i = 0; i < t; i++) {
-			x[i][0] = l[n - t + i];
-			x[i][1] = r[n - t + i];
-		}
-		domain_warm(e, DOMAIN_LR, (const double (*)[2])x, t);
-		ms_warm(e, (const double (*)[2])x, t);
+		for (int i = 0; i < t; i++)
+			x[i] = (v2d){ l[n - t + i], r[n - t + i] };
+		domain_warm(list, count, DOMAIN_LR, x, t);
+		ms_warm(list, count, x, t);
 		zl_advance(e, n);
 		return;
 	}
 
-	for (int i = 0; i < n; i++) {
-		x[i][0] = lathe_finite(l[i]);
-		x[i][1] = lathe_finite(r[i]);
-	}
+	zl_input(l, r, x, n);
+	bool ms = busy & (1 << DOMAIN_MS), in_ms = false;
+	/* The conversions to and from M/S ride on the last steady sections
+	 * of the domain before them when they can (no pass of their own). */
 	if (busy & (1 << DOMAIN_LR))
-		domain_run(e, DOMAIN_LR, n);
+		in_ms = domain_run(e, list, count, DOMAIN_LR, n, ms ? POST_TO_MS : POST_NONE) && ms;
 	else
-		domain_warm(e, DOMAIN_LR, (const double (*)[2])x, n);
-	if (busy & (1 << DOMAIN_MS)) {
-		for (int i = 0; i < n; i++) {
-			double m = 0.5 * (x[i][0] + x[i][1]), s = 0.5 * (x[i][0] - x[i][1]);
-			x[i][0] = m;
-			x[i][1] = s;
-		}
-		domain_run(e, DOMAIN_MS, n);
-		for (int i = 0; i < n; i++) {
-			double m = x[i][0], s = x[i][1];
-			x[i][0] = m + s;
-			x[i][1] = m - s;
-		}
+		domain_warm(list, count, DOMAIN_LR, x, n);
+	if (ms) {
+		if (!in_ms)
+			for (int i = 0; i < n; i++)
+				x[i] = to_ms(x[i]);
+		if (!domain_run(e, list, count, DOMAIN_MS, n, POST_FROM_MS))
+			for (int i = 0; i < n; i++)
+				x[i] = from_ms(x[i]);
 	} else {
-		ms_warm(e, (const double (*)[2])x, n);
+		ms_warm(list, count, x, n);
 	}
-	for (int i = 0; i < n; i++) {
-		/* A finite input can still overflow float after +18 dB bands. */
-		l[i] = lathe_finite((float)x[i][0]);
-		r[i] = lathe_finite((float)x[i][1]);
-	}
-	/* Denormal-range and non-finite state is flushed once per block. */
-	for (int b = 0; b < LATHE_EQ_BANDS; b++)
-		for (int k = 0; k < SLOTS; k++) {
-			Slot *s = &e->band[b].slot[k];
-			if (s->on && !s->idle)
-				for (int j = 0; j < s->n; j++) {
-					lathe_biquad_flush(&s->st[j][0]);
-					lathe_biquad_flush(&s->st[j][1]);
-				}
-		}
+	zl_output(x, l, r, n);
+	/* Denormal-range and non-finite state was flushed once per block as
+	 * each slot ran (run_steady, slot_run). */
 	zl_advance(e, n);
 }
 

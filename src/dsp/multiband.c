@@ -50,13 +50,21 @@
  * width (side gain of the band: L,R = M +- w S), solo and bypass as fades.
  * Bypass passes the band untouched: no reduction, makeup or width.
  *
- * Glossary of run_xover(): b[k][i][ch] band k at sample i of channel ch
- * (then, in place, the band with its gains), lp1/lp2/aps the split
- * sections, cmp the Horner all-passes.
+ * Glossary of run_xover(): b[k][i] band k at sample i, both channels in
+ * one vector (then, in place, the band with its gains), lp1/lp2/aps the
+ * split sections, comp the Horner all-passes.
+ *
+ * Speed: every section runs the two channels as one SSE2 vector of two
+ * doubles (biquad.h), with per lane the arithmetic of lathe_biquad_tick,
+ * so the output is bit-identical to scalar code. Steady LR4 splits take a
+ * shorter exact path (split_lr4), the bands' envelopes run in one loop
+ * (lathe_dyn_envelopes), and the Horner all-passes in one loop.
  */
 #include "multiband.h"
 
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "biquad.h"
 #include "dynamics.h"
@@ -351,39 +359,60 @@ typedef struct {
 	const float *heard[MAXB], *bypassed[MAXB];
 } Controls;
 
-/* Band output y = b with its gains, over the block, in place:
+/* Both channels of a frame in one vector (biquad.h): every section of the
+ * crossover is one vector operation per multiply or add. */
+typedef LatheV2d v2d;
+
+/* One direct-form-I step of a section, both lanes: the arithmetic of
+ * lathe_biquad2_tick, with the state variables named by the caller. */
+#define DF1(c, x, x1, x2, y1, y2) \
+	(((c).b0 * (x) + (c).b1 * (x1) + (c).b2 * (x2) - (c).a2 * (y2)) - (c).a1 * (y1))
+
+/* The band with its gains, over the block (all of it: frames from n on
+ * are zero and stay so), in place:
  *   y_L = A (b_L + d), y_R = A (b_R - d), d = D (b_L - b_R)
  * A = heard (g makeup, faded to 1 by bypass), D = (w - 1)/2 faded to 0 by
- * bypass, so that with w = 1 the band is exactly A b. */
-static void band_apply(double (*restrict b)[2], const float *restrict g,
-		       const float *restrict mk, const float *restrict w,
-		       const float *restrict heard, const float *restrict byp)
+ * bypass, so that with w = 1 the band is exactly A b. A and D are computed
+ * in float (one vectorised loop), then applied in double to two frames at
+ * a time, the two lefts in one vector and the two rights in another. */
+static void band_apply(v2d *restrict b, const float *restrict g, const float *restrict mk,
+		       const float *restrict w, const float *restrict heard,
+		       const float *restrict byp)
 {
+	float a[SB], d[SB];
 	for (int i = 0; i < SB; i++) {
 		float gm = g[i] * mk[i];
-		double A = heard[i] * (gm + byp[i] * (1.0f - gm));
-		double D = 0.5f * (w[i] - 1.0f) * (1.0f - byp[i]);
-		double d = D * (b[i][0] - b[i][1]);
-		b[i][0] = A * (b[i][0] + d);
-		b[i][1] = A * (b[i][1] - d);
+		a[i] = heard[i] * (gm + byp[i] * (1.0f - gm));
+		d[i] = 0.5f * (w[i] - 1.0f) * (1.0f - byp[i]);
+	}
+	const LatheV2i lo = { 0, 2 }, hi = { 1, 3 };
+	for (int i = 0; i < SB; i += 2) {
+		v2d f0 = b[i], f1 = b[i + 1];
+		v2d l = __builtin_shuffle(f0, f1, lo), r = __builtin_shuffle(f0, f1, hi);
+		v2d A = lathe_v2d_load2f(&a[i]), D = lathe_v2d_load2f(&d[i]);
+		v2d dd = D * (l - r);
+		l = A * (l + dd);
+		r = A * (r - dd);
+		b[i] = __builtin_shuffle(l, r, lo);
+		b[i + 1] = __builtin_shuffle(l, r, hi);
 	}
 }
 
-/* acc = AP(acc) + y for both channels: a stereo section whose output gets a
- * band added, written like lathe_stereo_tick so that it stays one vector
- * operation (mixing scalar and vector access to acc would cost a stall). */
-static inline void ap_add(const LatheBiquad *c, LatheStereoState *s, double *restrict acc,
-			  const double *restrict y)
+/* Peak detector power of a band: the louder channel's square, in float.
+ * Four frames at a time: their lefts and their rights, each rounded to
+ * float two by two. */
+static void band_power(const v2d *restrict b, float *restrict p)
 {
-	double b0 = c->b0, b1 = c->b1, b2 = c->b2, a1 = c->a1, a2 = c->a2;
-	for (int k = 0; k < 2; k++) {
-		double o = (b0 * acc[k] + b1 * s->x1[k] + b2 * s->x2[k] - a2 * s->y2[k]) - a1 * s->y1[k];
-		s->x2[k] = s->x1[k];
-		s->x1[k] = acc[k];
-		s->y2[k] = s->y1[k];
-		s->y1[k] = o;
-		acc[k] = o + y[k];
+	const LatheV2i lo = { 0, 2 }, hi = { 1, 3 };
+	float l[SB], r[SB];
+	for (int i = 0; i < SB; i += 4) {
+		lathe_v2d_store4f(&l[i], __builtin_shuffle(b[i], b[i + 1], lo),
+				  __builtin_shuffle(b[i + 2], b[i + 3], lo));
+		lathe_v2d_store4f(&r[i], __builtin_shuffle(b[i], b[i + 1], hi),
+				  __builtin_shuffle(b[i + 2], b[i + 3], hi));
 	}
+	for (int i = 0; i < SB; i++)
+		p[i] = lathe_dyn_max(l[i] * l[i], r[i] * r[i]);
 }
 
 /* Frames of this block (of n) over which split k ramps its coefficients. */
@@ -392,139 +421,299 @@ static inline int ramp_frames(const Xover *x, int k, int n)
 	return x->ramp[k] < n ? x->ramp[k] : n;
 }
 
-/* One frame of split k: lo = LP LP (in), hi = AP (in) - lo; in is lo. */
-static inline void split_tick(const LatheBiquad *lp, const LatheBiquad *ap, LatheStereoState *s1,
-			      LatheStereoState *s2, LatheStereoState *sa, double *restrict lo_io,
-			      double *restrict hi_out)
+/* One frame of a split: lo = LP LP (x), hi = AP (x) - lo. s: lp1, lp2, ap. */
+static inline void split_frame(const LatheBiquad2 *lp, const LatheBiquad2 *ap,
+			       LatheBiquadState2 *s, v2d x, v2d *lo, v2d *hi)
 {
-	double lo[2] = { lo_io[0], lo_io[1] };
-	double hi[2] = { lo_io[0], lo_io[1] };
-	lathe_stereo_tick(lp, s1, lo);
-	lathe_stereo_tick(lp, s2, lo);
-	lathe_stereo_tick(ap, sa, hi);
-	for (int ch = 0; ch < 2; ch++) {
-		lo_io[ch] = lo[ch];
-		hi_out[ch] = hi[ch] - lo[ch];
+	v2d l = lathe_biquad2_tick(lp, &s[0], x);
+	l = lathe_biquad2_tick(lp, &s[1], l);
+	v2d h = lathe_biquad2_tick(ap, &s[2], x);
+	*lo = l;
+	*hi = h - l;
+}
+
+/* Frames [i, n) of a split with fixed coefficients, src to lo and hi (src
+ * may be lo). Two frames per iteration, the second with the roles of the
+ * state variables exchanged (x1 <-> x2, y1 <-> y2), so that no moves shift
+ * the state; the arithmetic is that of split_frame. */
+static void split_run(const LatheBiquad2 *lpc, const LatheBiquad2 *apc, LatheBiquadState2 *s,
+		      const v2d *src, v2d *lo, v2d *hi, int i, int n)
+{
+	const LatheBiquad2 L = *lpc, A = *apc;
+	v2d p1 = s[0].x1, p2 = s[0].x2, q1 = s[0].y1, q2 = s[0].y2;
+	v2d u1 = s[1].x1, u2 = s[1].x2, v1 = s[1].y1, v2 = s[1].y2;
+	v2d a1 = s[2].x1, a2 = s[2].x2, c1 = s[2].y1, c2 = s[2].y2;
+	for (; i + 1 < n; i += 2) {
+		v2d x = src[i];
+		v2d l = DF1(L, x, p1, p2, q1, q2);
+		p2 = x, q2 = l;
+		v2d m = DF1(L, l, u1, u2, v1, v2);
+		u2 = l, v2 = m;
+		v2d h = DF1(A, x, a1, a2, c1, c2);
+		a2 = x, c2 = h;
+		lo[i] = m;
+		hi[i] = h - m;
+
+		x = src[i + 1];
+		l = DF1(L, x, p2, p1, q2, q1);
+		p1 = x, q1 = l;
+		m = DF1(L, l, u2, u1, v2, v1);
+		u1 = l, v1 = m;
+		h = DF1(A, x, a2, a1, c2, c1);
+		a1 = x, c1 = h;
+		lo[i + 1] = m;
+		hi[i + 1] = h - m;
+	}
+	s[0] = (LatheBiquadState2){ p1, p2, q1, q2 };
+	s[1] = (LatheBiquadState2){ u1, u2, v1, v2 };
+	s[2] = (LatheBiquadState2){ a1, a2, c1, c2 };
+	if (i < n)
+		split_frame(lpc, apc, s, src[i], &lo[i], &hi[i]);
+}
+
+/* Bitwise equality of two doubles (== would take -0 for +0). */
+static inline bool same(double a, double b)
+{
+	uint64_t x, y;
+	memcpy(&x, &a, sizeof x);
+	memcpy(&y, &b, sizeof y);
+	return x == y;
+}
+
+static inline bool same2(v2d a, v2d b) { return same(a[0], b[0]) && same(a[1], b[1]); }
+
+/* Can split_lr4 run this split? The bilinear LR4 designs (biquad.c) have,
+ * exactly, lp b1 = 2 b0 and b2 = b0, and an all-pass with the low-pass's
+ * poles and b0 = a2, b1 = a1, b2 = 1; and in a running split, the second
+ * low-pass's input history is the first one's output history, and the
+ * all-pass's input history the first low-pass's (they always see the same
+ * signals; only a one-sided clear of non-finite state breaks this, and the
+ * next block restores it). */
+static bool lr4_exact(const LatheBiquad *lp, const LatheBiquad *ap, const LatheBiquadState2 *s)
+{
+	return same(lp->b1, lp->b0 + lp->b0) && same(lp->b2, lp->b0) && same(ap->b0, lp->a2) &&
+	       same(ap->b1, lp->a1) && same(ap->b2, 1.0) && same(ap->a1, lp->a1) &&
+	       same(ap->a2, lp->a2) && same2(s[1].x1, s[0].y1) && same2(s[1].x2, s[0].y2) &&
+	       same2(s[2].x1, s[0].x1) && same2(s[2].x2, s[0].x2);
+}
+
+/* split_run for an exact LR4 split (lr4_exact): the same results with
+ * fewer operations and registers. The shared histories are kept once, and
+ * the low-passes keep the products p = b0 x of their inputs instead of the
+ * inputs: b1 x1 = 2 b0 x1 and b2 x2 = b0 x2 exactly (scaling by 2 is
+ * exact), so each low-pass multiplies its input once; the all-pass adds
+ * its x2 (b2 = 1) without a multiply. Skewed: the first low-pass and the
+ * all-pass run one frame ahead of the second low-pass, so that each
+ * iteration starts from values already computed (a frame's path through
+ * two sections is a long chain of dependent operations; skewed, fewer of
+ * them wait in the CPU's scheduler at once). n > i. */
+static void split_lr4(const LatheBiquad *lpc, LatheBiquadState2 *s, const v2d *src, v2d *lo,
+		      v2d *hi, int i, int n)
+{
+	const v2d B0 = lathe_v2d_splat(lpc->b0), A1 = lathe_v2d_splat(lpc->a1);
+	const v2d A2 = lathe_v2d_splat(lpc->a2);
+	v2d X1 = s[0].x1, X2 = s[0].x2, LY1 = s[0].y1, LY2 = s[0].y2;
+	v2d MY1 = s[1].y1, MY2 = s[1].y2, HY1 = s[2].y1, HY2 = s[2].y2;
+	v2d P1 = B0 * X1, P2 = B0 * X2, Q1 = B0 * LY1, Q2 = B0 * LY2;
+	/* The first low-pass and the all-pass of frame i. */
+	v2d x = src[i], p = B0 * x;
+	v2d l = (((p + (P1 + P1)) + P2) - A2 * LY2) - A1 * LY1;
+	v2d h = (((A2 * x + A1 * X1) + X2) - A2 * HY2) - A1 * HY1;
+	P2 = P1, P1 = p, LY2 = LY1, LY1 = l, X2 = X1, X1 = x, HY2 = HY1, HY1 = h;
+	for (;; i++) {
+		/* The second low-pass of frame i. */
+		v2d q = B0 * l;
+		v2d m = (((q + (Q1 + Q1)) + Q2) - A2 * MY2) - A1 * MY1;
+		Q2 = Q1, Q1 = q, MY2 = MY1, MY1 = m;
+		lo[i] = m;
+		hi[i] = h - m;
+		if (i + 1 >= n)
+			break;
+		/* The first low-pass and the all-pass of frame i + 1. */
+		x = src[i + 1];
+		p = B0 * x;
+		l = (((p + (P1 + P1)) + P2) - A2 * LY2) - A1 * LY1;
+		h = (((A2 * x + A1 * X1) + X2) - A2 * HY2) - A1 * HY1;
+		P2 = P1, P1 = p, LY2 = LY1, LY1 = l, X2 = X1, X1 = x, HY2 = HY1, HY1 = h;
+	}
+	s[0] = (LatheBiquadState2){ X1, X2, LY1, LY2 };
+	s[1] = (LatheBiquadState2){ LY1, LY2, MY1, MY2 };
+	s[2] = (LatheBiquadState2){ X1, X2, HY1, HY2 };
+}
+
+/* Sum of the bands (with their gains) through the Horner all-passes when
+ * none of them ramps, all in one loop over the block (their recursions
+ * overlap), into b[0]:
+ *   acc = y_0;  acc = AP_k(acc) + y_k, k = 1..N-2;  out = acc + y_{N-1}.
+ * nb is a constant after inlining. */
+static inline __attribute__((always_inline)) void horner_fixed(const int nb, Xover *x,
+							       v2d (*b)[SB], int n)
+{
+	const int ns = nb - 1;
+	LatheBiquad2 c[MAXS];
+	LatheBiquadState2 s[MAXS];
+#pragma GCC unroll 4
+	for (int k = 1; k < ns; k++) {
+		c[k] = lathe_biquad2_splat(&x->ap[k]);
+		s[k] = lathe_stereo_load(&x->comp[k]);
+	}
+	for (int i = 0; i < n; i++) {
+		v2d acc = b[0][i];
+#pragma GCC unroll 4
+		for (int k = 1; k < ns; k++)
+			acc = lathe_biquad2_tick(&c[k], &s[k], acc) + b[k][i];
+		b[0][i] = acc + b[ns][i];
+	}
+#pragma GCC unroll 4
+	for (int k = 1; k < ns; k++) {
+		lathe_biquad2_flush(&s[k]);
+		lathe_stereo_store(&x->comp[k], &s[k]);
 	}
 }
 
-/* One crossover over the block: xi in (interleaved pairs), ol/orr out. */
-static void run_xover(Multiband *m, Xover *x, const Controls *ct, const float (*xi)[2],
-		      float *ol, float *orr, int n)
+/* The same sum, one all-pass at a time over the block, for blocks in which
+ * some of them ramp their coefficients (the same arithmetic per frame). */
+static void horner_ramp(Xover *x, v2d (*b)[SB], int n)
 {
-	int nb = x->bands, ns = nb - 1;
-	double b[MAXB][SB][2];
-	LatheStereoState lp1[MAXS], lp2[MAXS], aps[MAXS], cmp[MAXS];
-	memcpy(lp1, x->lp1, sizeof lp1);
-	memcpy(lp2, x->lp2, sizeof lp2);
-	memcpy(aps, x->aps, sizeof aps);
-	memcpy(cmp, x->comp, sizeof cmp);
-
-	/* Split, one split at a time over the block (its state stays in
-	 * registers): b[k] = LP_k(rest), b[k + 1] = AP_k(rest) - LP_k(rest),
-	 * the rest being b[k] on entry. */
-	for (int i = 0; i < n; i++) {
-		b[0][i][0] = xi[i][0];
-		b[0][i][1] = xi[i][1];
-	}
-	LatheBiquad lp_end[MAXS], ap_end[MAXS];
-	for (int k = 0; k < ns; k++) {
-		LatheBiquad lp = x->lp[k], ap = x->ap[k];
-		LatheStereoState s1 = lp1[k], s2 = lp2[k], sa = aps[k];
-		int i = 0, nr = ramp_frames(x, k, n);
-		if (nr > 0) {
-			const LatheBiquad dl = x->lp_d[k], da = x->ap_d[k];
-			for (; i < nr; i++) {
-				bq_step(&lp, &dl);
-				bq_step(&ap, &da);
-				split_tick(&lp, &ap, &s1, &s2, &sa, b[k][i], b[k + 1][i]);
-			}
-			if (nr == x->ramp[k]) {
-				lp = x->lp_t[k];
-				ap = x->ap_t[k];
-			}
-		}
-		for (; i < n; i++)
-			split_tick(&lp, &ap, &s1, &s2, &sa, b[k][i], b[k + 1][i]);
-		lp1[k] = s1;
-		lp2[k] = s2;
-		aps[k] = sa;
-		lp_end[k] = lp;
-		ap_end[k] = ap;
-	}
-	for (int k = 0; k < nb; k++)
-		for (int i = n; i < SB; i++)
-			b[k][i][0] = b[k][i][1] = 0.0;
-
-	/* Dynamics and band gains, two bands at a time through the
-	 * envelopes (their recursions overlap). */
-	float p[MAXB][SB], t[MAXB][SB], r[MAXB][SB], g[SB];
-	for (int k = 0; k < nb; k++) {
-		for (int i = 0; i < SB; i++) {
-			float l = (float)b[k][i][0], rr = (float)b[k][i][1];
-			p[k][i] = lathe_dyn_max(l * l, rr * rr);
-		}
-		lathe_dyn_targets(&m->curve, p[k], ct->thr[k], ct->slope[k], t[k]);
-	}
-	for (int k = 0; k < nb; k += 2) {
-		if (k + 1 < nb)
-			lathe_dyn_envelope2(&m->band[k].ec, &x->env[k], t[k], r[k],
-					    &m->band[k + 1].ec, &x->env[k + 1], t[k + 1], r[k + 1], n);
-		else
-			lathe_dyn_envelope(&m->band[k].ec, &x->env[k], t[k], r[k], n);
-	}
-	for (int k = 0; k < nb; k++) {
-		lathe_dyn_gains(r[k], g);
-		band_apply(b[k], g, ct->makeup[k], ct->width[k], ct->heard[k], ct->bypassed[k]);
-		x->gr[k] = r[k][n - 1] * (1.0f - ct->bypassed[k][n - 1]);
-	}
-
-	/* Sum through the Horner all-passes, one all-pass at a time over the
-	 * block: acc = b[0]; acc = AP_k(acc) + b[k], k = 1..N-2; + b[N-1]. */
+	int ns = x->bands - 1;
 	for (int k = 1; k < ns; k++) {
 		LatheBiquad ap = x->ap[k];
-		LatheStereoState sc = cmp[k];
+		LatheBiquadState2 s = lathe_stereo_load(&x->comp[k]);
+		LatheBiquad2 c;
 		int i = 0, nr = ramp_frames(x, k, n);
 		if (nr > 0) {
 			/* The same coefficient path as the split's all-pass. */
 			const LatheBiquad da = x->ap_d[k];
 			for (; i < nr; i++) {
 				bq_step(&ap, &da);
-				ap_add(&ap, &sc, b[0][i], b[k][i]);
+				c = lathe_biquad2_splat(&ap);
+				b[0][i] = lathe_biquad2_tick(&c, &s, b[0][i]) + b[k][i];
 			}
 			if (nr == x->ramp[k])
 				ap = x->ap_t[k];
 		}
+		c = lathe_biquad2_splat(&ap);
 		for (; i < n; i++)
-			ap_add(&ap, &sc, b[0][i], b[k][i]);
-		cmp[k] = sc;
+			b[0][i] = lathe_biquad2_tick(&c, &s, b[0][i]) + b[k][i];
+		lathe_biquad2_flush(&s);
+		lathe_stereo_store(&x->comp[k], &s);
 	}
+	for (int i = 0; i < n; i++)
+		b[0][i] += b[ns][i];
+}
+
+/* One crossover over the block: in (both channels per frame, safe, zero
+ * from n on), ol/orr out. */
+static void run_xover(Multiband *m, Xover *x, const Controls *ct, const v2d *in, float *ol,
+		      float *orr, int n)
+{
+	int nb = x->bands, ns = nb - 1;
+	v2d b[MAXB][SB];
+
+	/* Split, one split at a time over the block (its state stays in
+	 * registers): b[k] = LP_k(rest), b[k + 1] = AP_k(rest) - LP_k(rest),
+	 * the rest being the input for k = 0 and b[k] after. */
+	LatheBiquad lp_end[MAXS], ap_end[MAXS];
+	for (int k = 0; k < ns; k++) {
+		LatheBiquad lp = x->lp[k], ap = x->ap[k];
+		LatheBiquadState2 s[3] = { lathe_stereo_load(&x->lp1[k]), lathe_stereo_load(&x->lp2[k]),
+					   lathe_stereo_load(&x->aps[k]) };
+		const v2d *src = k == 0 ? in : b[k];
+		int i = 0, nr = ramp_frames(x, k, n);
+		if (nr > 0) {
+			const LatheBiquad dl = x->lp_d[k], da = x->ap_d[k];
+			for (; i < nr; i++) {
+				bq_step(&lp, &dl);
+				bq_step(&ap, &da);
+				LatheBiquad2 lc = lathe_biquad2_splat(&lp), ac = lathe_biquad2_splat(&ap);
+				split_frame(&lc, &ac, s, src[i], &b[k][i], &b[k + 1][i]);
+			}
+			if (nr == x->ramp[k]) {
+				lp = x->lp_t[k];
+				ap = x->ap_t[k];
+			}
+		}
+		if (i < n && lr4_exact(&lp, &ap, s)) {
+			split_lr4(&lp, s, src, b[k], b[k + 1], i, n);
+		} else if (i < n) {
+			LatheBiquad2 lc = lathe_biquad2_splat(&lp), ac = lathe_biquad2_splat(&ap);
+			split_run(&lc, &ac, s, src, b[k], b[k + 1], i, n);
+		}
+		for (int j = 0; j < 3; j++)
+			lathe_biquad2_flush(&s[j]);
+		lathe_stereo_store(&x->lp1[k], &s[0]);
+		lathe_stereo_store(&x->lp2[k], &s[1]);
+		lathe_stereo_store(&x->aps[k], &s[2]);
+		lp_end[k] = lp;
+		ap_end[k] = ap;
+	}
+	for (int k = 0; k < nb; k++)
+		for (int i = n; i < SB; i++)
+			b[k][i] = (v2d){ 0.0, 0.0 };
+
+	/* Dynamics: targets, then all the bands' envelopes in one loop (their
+	 * recursions overlap), then the gains applied to the bands. */
+	float t[MAXB][SB], r[MAXB][SB];
+	const LatheEnvCoeffs *ec[MAXB] = { 0 };
+	LatheEnv *env[MAXB] = { 0 };
+	const float *tp[MAXB] = { 0 };
+	float *rp[MAXB] = { 0 };
+	for (int k = 0; k < nb; k++) {
+		float p[SB];
+		band_power(b[k], p);
+		lathe_dyn_targets(&m->curve, p, ct->thr[k], ct->slope[k], t[k]);
+		ec[k] = &m->band[k].ec;
+		env[k] = &x->env[k];
+		tp[k] = t[k];
+		rp[k] = r[k];
+	}
+	lathe_dyn_envelopes(nb, ec, env, tp, rp, n);
+	for (int k = 0; k < nb; k++) {
+		float g[SB];
+		lathe_dyn_gains(r[k], g);
+		band_apply(b[k], g, ct->makeup[k], ct->width[k], ct->heard[k], ct->bypassed[k]);
+		x->gr[k] = r[k][n - 1] * (1.0f - ct->bypassed[k][n - 1]);
+	}
+
+	/* Sum through the Horner all-passes. */
+	bool ramping = false;
+	for (int k = 1; k < ns; k++)
+		ramping |= x->ramp[k] > 0;
+	if (ramping)
+		horner_ramp(x, b, n);
+	else if (nb == 2)
+		horner_fixed(2, x, b, n);
+	else if (nb == 3)
+		horner_fixed(3, x, b, n);
+	else if (nb == 4)
+		horner_fixed(4, x, b, n);
+	else
+		horner_fixed(5, x, b, n);
+	lathe_v2d_to_planar(b[0], ol, orr, n);
+
 	for (int k = 0; k < ns; k++) {
 		x->lp[k] = lp_end[k];
 		x->ap[k] = ap_end[k];
 		x->ramp[k] -= ramp_frames(x, k, n);
 	}
-	for (int i = 0; i < n; i++) {
-		ol[i] = (float)(b[0][i][0] + b[ns][i][0]);
-		orr[i] = (float)(b[0][i][1] + b[ns][i][1]);
-	}
+}
 
-	for (int k = 0; k < ns; k++) {
-		lathe_stereo_flush(&lp1[k]);
-		lathe_stereo_flush(&lp2[k]);
-		lathe_stereo_flush(&aps[k]);
-		lathe_stereo_flush(&cmp[k]);
-	}
-	memcpy(x->lp1, lp1, sizeof lp1);
-	memcpy(x->lp2, lp2, sizeof lp2);
-	memcpy(x->aps, aps, sizeof aps);
-	memcpy(x->comp, cmp, sizeof cmp);
+/* lathe_block_ramp_block and lathe_fade_block, whose usual case (at rest,
+ * block already filled: nothing changes) is inline. */
+static inline const float *ramp_block(LatheBlockRamp *r, int n)
+{
+	return r->flat && !lathe_block_ramp_moving(r) ? r->buf : lathe_block_ramp_block(r, n);
+}
+
+static inline const float *fade_block(LatheFade *f, int n)
+{
+	return f->flat && lathe_fade_done(f) ? f->buf : lathe_fade_block(f, n);
 }
 
 static void multiband_process(void *self, float *left, float *right, int n)
 {
 	Multiband *m = self;
-	float xl[SB], xr[SB], xi[SB][2];
+	v2d in[SB];
 	Controls ct;
 
 	/* A transition ends (and the next may start) at an exact sample,
@@ -536,25 +725,27 @@ static void multiband_process(void *self, float *left, float *right, int n)
 		return;
 	}
 
+	float xl[SB], xr[SB], xi[SB][2];
 	lathe_dyn_input(left, right, xl, xr, xi, n);
+	lathe_v2d_from_planar(xl, xr, in, SB);
 	/* Every band's controls advance, heard or not, so that a glide is a
 	 * function of time alone. */
 	for (int k = 0; k < MAXB; k++) {
 		Band *bd = &m->band[k];
-		ct.thr[k] = lathe_block_ramp_block(&bd->threshold, n);
-		ct.slope[k] = lathe_block_ramp_block(&bd->slope, n);
-		ct.makeup[k] = lathe_block_ramp_block(&bd->makeup, n);
-		ct.width[k] = lathe_block_ramp_block(&bd->width, n);
-		ct.heard[k] = lathe_fade_block(&bd->heard, n);
-		ct.bypassed[k] = lathe_fade_block(&bd->bypassed, n);
+		ct.thr[k] = ramp_block(&bd->threshold, n);
+		ct.slope[k] = ramp_block(&bd->slope, n);
+		ct.makeup[k] = ramp_block(&bd->makeup, n);
+		ct.width[k] = ramp_block(&bd->width, n);
+		ct.heard[k] = fade_block(&bd->heard, n);
+		ct.bypassed[k] = fade_block(&bd->bypassed, n);
 	}
 
-	run_xover(m, &m->x[m->cur], &ct, xi, left, right, n);
+	run_xover(m, &m->x[m->cur], &ct, in, left, right, n);
 	if (!m->transition)
 		return;
 
 	float nl[SB], nr[SB], scratch[SB];
-	run_xover(m, &m->x[1 - m->cur], &ct, xi, nl, nr, n);
+	run_xover(m, &m->x[1 - m->cur], &ct, in, nl, nr, n);
 	/* Silent warm-up first, then the fade. */
 	const float *w = lathe_fade_block_after(&m->fade, &m->warm, scratch, n);
 	for (int i = 0; i < n; i++) {
