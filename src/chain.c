@@ -292,10 +292,12 @@ static void run_slot(LatheChain *c, Slot *s, float *l, float *r, int n)
 			s->dry[0][(w + i) & DRY_MASK] = l[i];
 			s->dry[1][(w + i) & DRY_MASK] = r[i];
 		}
-		unsigned rd = w - (unsigned)latency;
-		for (int i = 0; i < n; i++) {
-			dry_l[i] = s->dry[0][(rd + i) & DRY_MASK];
-			dry_r[i] = s->dry[1][(rd + i) & DRY_MASK];
+		if (fading) { /* a module fully on never hears its dry path */
+			unsigned rd = w - (unsigned)latency;
+			for (int i = 0; i < n; i++) {
+				dry_l[i] = s->dry[0][(rd + i) & DRY_MASK];
+				dry_r[i] = s->dry[1][(rd + i) & DRY_MASK];
+			}
 		}
 	} else if (fading) {
 		memcpy(dry_l, l, n * sizeof(float));
