@@ -189,6 +189,75 @@ static void test_bass_mono_side(void **state)
 	fftwf_free(left);
 }
 
+/* One direct form I step in the order the module uses: the previous
+ * output enters last. */
+static double ref_tick(const LatheBiquad *c, LatheBiquadState *st, double x)
+{
+	double y = (c->b0 * x + c->b1 * st->x1 + c->b2 * st->x2 - c->a2 * st->y2) - c->a1 * st->y1;
+	st->x2 = st->x1;
+	st->x1 = x;
+	st->y2 = st->y1;
+	st->y1 = y;
+	return y;
+}
+
+/* Settled (nothing glides or fades), the output is bit for bit the plain
+ * per-sample form of imager.c's header: M and S in float, AP(M) and
+ * HP(HP(S)) in double with the state flushed every LATHE_SUBBLOCK
+ * frames, then M' +- w S' in float, non-finite replaced, and the input
+ * itself wherever that sample is neutral. Calls of 32 and of 7 frames
+ * (blocks that end inside a group of four). */
+static void test_steady_exact(void **state)
+{
+	(void)state;
+	const float widths[] = { 110.0f, 100.0f, 35.0f, 200.0f };
+	for (int k = 0; k < 8; k++) {
+		float width = widths[k % 4];
+		int call = k < 4 ? LATHE_SUBBLOCK : 7;
+		double fc = 100.0;
+		void *s = cls->create(RATE);
+		cls->set(s, LATHE_IMAGER_WIDTH, width);
+		cls->set(s, LATHE_IMAGER_BASS_MONO, 1.0f);
+		cls->set(s, LATHE_IMAGER_BASS_MONO_FREQ, (float)fc);
+		fill_noise();
+		/* Some silence (neutral samples) and a loud stretch. */
+		for (int i = 1000; i < 1300; i++)
+			l0[i] = l1[i] = r0[i] = r1[i] = 0.0f;
+		for (int i = 2000; i < 2100; i++) {
+			l0[i] = l1[i] = 3e38f;
+			r0[i] = r1[i] = (i & 1) ? 3e38f : -3e38f;
+		}
+		for (int i = 0; i < N; i += call)
+			cls->process(s, l1 + i, r1 + i, N - i < call ? N - i : call);
+		LatheBiquad ap = lathe_biquad_allpass(fc, M_SQRT1_2, RATE);
+		LatheBiquad hp = lathe_biquad_highpass(fc, M_SQRT1_2, RATE);
+		LatheBiquadState a = { 0 }, h0 = { 0 }, h1 = { 0 };
+		float w = width * 0.01f;
+		for (int i = 0; i < N; i++) {
+			float m = 0.5f * (l0[i] + r0[i]), d = 0.5f * (l0[i] - r0[i]);
+			float fm = (float)ref_tick(&ap, &a, m);
+			float fs = (float)ref_tick(&hp, &h1, ref_tick(&hp, &h0, d));
+			float ml = m + (fm - m), sl = d + (fs - d);
+			float side = w * sl, el, er;
+			if (w == 1.0f && ml == m && sl == d) {
+				el = l0[i];
+				er = r0[i];
+			} else {
+				el = isfinite(ml + side) ? ml + side : 0.0f;
+				er = isfinite(ml - side) ? ml - side : 0.0f;
+			}
+			assert_memory_equal(&el, &l1[i], sizeof(float));
+			assert_memory_equal(&er, &r1[i], sizeof(float));
+			if ((i + 1) % LATHE_SUBBLOCK == 0) {
+				lathe_biquad_flush(&a);
+				lathe_biquad_flush(&h0);
+				lathe_biquad_flush(&h1);
+			}
+		}
+		cls->destroy(s);
+	}
+}
+
 /* Switching bass-mono fades: on a 1 kHz tone (where the LR4 changes
  * nothing but phase) the level never drops during the switch by more
  * than the crossfade of two phase-shifted copies allows, and the output
@@ -305,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_width_double),
 		cmocka_unit_test(test_bass_mono_side),
 		cmocka_unit_test(test_bass_mono_switch_smooth),
+		cmocka_unit_test(test_steady_exact),
 		cmocka_unit_test(test_split_invariance),
 		cmocka_unit_test(test_nonfinite),
 	};

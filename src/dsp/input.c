@@ -27,16 +27,18 @@
 #include "dsp.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define MAX_SECTIONS 4 /* 48 dB/oct: order 8 */
 
 typedef struct {
 	int sections;   /* 0 = off */
-	LatheBiquad c[MAX_SECTIONS];
-	/* Direct form I state, [section][channel]: the two channels side by
-	 * side, so that the compiler can run them as one SIMD pair. */
-	double x1[MAX_SECTIONS][2], x2[MAX_SECTIONS][2];
-	double y1[MAX_SECTIONS][2], y2[MAX_SECTIONS][2];
+	/* Coefficients broadcast to both lanes, and the direct form I state
+	 * of each section with the two channels in one vector (lane 0 left,
+	 * lane 1 right): both channels run with one SSE2 operation per
+	 * multiply or add, with exactly the arithmetic of the scalar form. */
+	LatheBiquad2 c[MAX_SECTIONS];
+	LatheBiquadState2 st[MAX_SECTIONS];
 } Bank;
 
 typedef struct {
@@ -45,6 +47,7 @@ typedef struct {
 	float trim_db, bal_db, ms_db;
 	LatheRamp gl, gr, gm, gs;        /* balance x trim per side; mid and side */
 	LatheRamp pol_l, pol_r, swap;    /* discrete, faded */
+	float rest[4];                   /* the matrix once every glide has ended */
 
 	int hpf_on, hpf_slope;
 	float hpf_freq;
@@ -62,8 +65,37 @@ static int wanted_sections(const Input *s)
 
 static void bank_design(Bank *b, double f, double rate)
 {
-	for (int k = 0; k < b->sections; k++)
-		b->c[k] = lathe_biquad_highpass(f, lathe_butterworth_q(2 * b->sections, k), rate);
+	for (int k = 0; k < b->sections; k++) {
+		LatheBiquad c = lathe_biquad_highpass(f, lathe_butterworth_q(2 * b->sections, k), rate);
+		b->c[k] = lathe_biquad2_splat(&c);
+	}
+}
+
+/* The routing matrix for the given glide values. */
+static void matrix_of(float gl, float gr, float pl, float pr, float sw, float gm, float gs, float m[4])
+{
+	/* A = diag(gl, gr) SWAP diag(pl, pr); M = MS A. */
+	float a00 = gl * (1.0f - sw) * pl, a01 = gl * sw * pr;
+	float a10 = gr * sw * pl, a11 = gr * (1.0f - sw) * pr;
+	float a = 0.5f * (gm + gs), b = 0.5f * (gm - gs);
+	m[0] = a * a00 + b * a10;
+	m[1] = a * a01 + b * a11;
+	m[2] = b * a00 + a * a10;
+	m[3] = b * a01 + a * a11;
+}
+
+/* The routing matrix from the current values of the glides. */
+static void matrix(const Input *s, float m[4])
+{
+	matrix_of(lathe_ramp_value(&s->gl), lathe_ramp_value(&s->gr), lathe_ramp_value(&s->pol_l),
+		  lathe_ramp_value(&s->pol_r), lathe_ramp_value(&s->swap), lathe_ramp_value(&s->gm),
+		  lathe_ramp_value(&s->gs), m);
+}
+
+/* The matrix at the glides' targets: matrix() once they have ended. */
+static void update_rest(Input *s)
+{
+	matrix_of(s->gl.to, s->gr.to, s->pol_l.to, s->pol_r.to, s->swap.to, s->gm.to, s->gs.to, s->rest);
 }
 
 static void *input_create(double rate)
@@ -84,6 +116,7 @@ static void *input_create(double rate)
 	s->hpf_freq = 20.0f;
 	s->hpf_slope = 1;
 	s->next = -1;
+	update_rest(s);
 	return s;
 }
 
@@ -145,6 +178,7 @@ static void input_set(void *self, int param, float value)
 	default:
 		break;
 	}
+	update_rest(s);
 	if (!s->started)
 		settle(s);
 }
@@ -175,71 +209,114 @@ static int input_latency(const void *self)
 	return 0;
 }
 
-/* Run a bank over n frames of both channels in place. `sections` is a
- * constant at each call below, so the loops unroll and the state stays in
- * registers for the block (the recursion would otherwise go through
- * memory on every sample). */
-static inline void bank_run_k(Bank *b, double *restrict l, double *restrict r, int n, const int sections)
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* lathe_biquad2_tick in two halves that leave the state slots in turn
+ * (a register allocator does not find this by itself): step_to_old writes
+ * the new input and output over the older slots (x2, y2), step_swapped
+ * then reads x2, y2 as the newest and writes over x1, y1, which restores
+ * the usual roles. Same arithmetic as lathe_biquad2_tick. */
+ALWAYS_INLINE LatheV2d step_to_old(const LatheBiquad2 *c, LatheBiquadState2 *s, LatheV2d x)
 {
-	double x1[MAX_SECTIONS][2], x2[MAX_SECTIONS][2], y1[MAX_SECTIONS][2], y2[MAX_SECTIONS][2];
-	for (int k = 0; k < sections; k++)
-		for (int ch = 0; ch < 2; ch++) {
-			x1[k][ch] = b->x1[k][ch];
-			x2[k][ch] = b->x2[k][ch];
-			y1[k][ch] = b->y1[k][ch];
-			y2[k][ch] = b->y2[k][ch];
-		}
-	for (int i = 0; i < n; i++) {
-		double v[2] = { l[i], r[i] };
-		for (int k = 0; k < sections; k++) {
-			const LatheBiquad *c = &b->c[k];
-			for (int ch = 0; ch < 2; ch++) {
-				/* The previous output enters last: its multiply
-				 * and one subtraction are all that the next sample
-				 * waits for. */
-				double y = (c->b0 * v[ch] + c->b1 * x1[k][ch] + c->b2 * x2[k][ch]
-					    - c->a2 * y2[k][ch]) - c->a1 * y1[k][ch];
-				x2[k][ch] = x1[k][ch];
-				x1[k][ch] = v[ch];
-				y2[k][ch] = y1[k][ch];
-				y1[k][ch] = y;
-				v[ch] = y;
-			}
-		}
-		l[i] = v[0];
-		r[i] = v[1];
-	}
-	for (int k = 0; k < sections; k++)
-		for (int ch = 0; ch < 2; ch++) {
-			b->x1[k][ch] = x1[k][ch];
-			b->x2[k][ch] = x2[k][ch];
-			b->y1[k][ch] = y1[k][ch];
-			b->y2[k][ch] = y2[k][ch];
-		}
+	LatheV2d y = (c->b0 * x + c->b1 * s->x1 + c->b2 * s->x2 - c->a2 * s->y2) - c->a1 * s->y1;
+	s->x2 = x;
+	s->y2 = y;
+	return y;
 }
 
-static void bank_run(Bank *b, double *l, double *r, int n)
+ALWAYS_INLINE LatheV2d step_swapped(const LatheBiquad2 *c, LatheBiquadState2 *s, LatheV2d x)
+{
+	LatheV2d y = (c->b0 * x + c->b1 * s->x2 + c->b2 * s->x1 - c->a2 * s->y1) - c->a1 * s->y2;
+	s->x1 = x;
+	s->y1 = y;
+	return y;
+}
+
+/* Run a bank over n frames of both channels in place, with exactly the
+ * arithmetic of lathe_biquad_tick per channel and section.
+ *
+ * The state stays in registers for the block (`sections` is a constant at
+ * each call below, so every loop over it unrolls), and the sections run
+ * as a pipeline: in step t, section k filters frame t - k, whose input
+ * section k - 1 made in the step before. Each section's recursion waits
+ * on a multiply and a subtraction per frame; laid out frame by frame, the
+ * next section would wait on the whole previous one and the processor
+ * could not keep enough of them in flight to overlap them. */
+ALWAYS_INLINE void bank_run_k(Bank *b, LatheV2d *x, int n, const int sections)
+{
+	const LatheBiquad2 *c = b->c;
+	LatheBiquadState2 st[MAX_SECTIONS];
+	LatheV2d v[MAX_SECTIONS]; /* latest output of each section */
+#pragma GCC unroll 4
+	for (int k = 0; k < sections; k++)
+		st[k] = b->st[k];
+	if (n < sections) {
+		/* Too short to fill the pipeline (calls of a few frames). */
+		for (int i = 0; i < n; i++) {
+#pragma GCC unroll 4
+			for (int k = 0; k < sections; k++)
+				x[i] = lathe_biquad2_tick(&c[k], &st[k], x[i]);
+		}
+	} else {
+		/* Fill: steps 0 .. sections - 2. */
+#pragma GCC unroll 4
+		for (int t = 0; t < sections - 1; t++) {
+#pragma GCC unroll 4
+			for (int k = sections - 1; k >= 0; k--)
+				if (k <= t)
+					v[k] = lathe_biquad2_tick(&c[k], &st[k], k > 0 ? v[k - 1] : x[t]);
+		}
+		/* Every section busy: steps sections - 1 .. n - 1, two at a
+		 * time, the second with the roles of the state slots swapped
+		 * (see step_swapped), so that no state is copied. */
+		int t = sections - 1;
+		for (; t + 1 < n; t += 2) {
+#pragma GCC unroll 4
+			for (int k = sections - 1; k >= 0; k--)
+				v[k] = step_to_old(&c[k], &st[k], k > 0 ? v[k - 1] : x[t]);
+			x[t - (sections - 1)] = v[sections - 1];
+#pragma GCC unroll 4
+			for (int k = sections - 1; k >= 0; k--)
+				v[k] = step_swapped(&c[k], &st[k], k > 0 ? v[k - 1] : x[t + 1]);
+			x[t + 1 - (sections - 1)] = v[sections - 1];
+		}
+		if (t < n) {
+#pragma GCC unroll 4
+			for (int k = sections - 1; k >= 0; k--)
+				v[k] = lathe_biquad2_tick(&c[k], &st[k], k > 0 ? v[k - 1] : x[t]);
+			x[t - (sections - 1)] = v[sections - 1];
+		}
+		/* Drain: steps n .. n + sections - 2. */
+#pragma GCC unroll 4
+		for (int t = n; t < n + sections - 1; t++) {
+#pragma GCC unroll 4
+			for (int k = sections - 1; k >= 1; k--)
+				if (k > t - n)
+					v[k] = lathe_biquad2_tick(&c[k], &st[k], v[k - 1]);
+			x[t - (sections - 1)] = v[sections - 1];
+		}
+	}
+#pragma GCC unroll 4
+	for (int k = 0; k < sections; k++)
+		b->st[k] = st[k];
+}
+
+static void bank_run(Bank *b, LatheV2d *x, int n)
 {
 	switch (b->sections) {
-	case 1: bank_run_k(b, l, r, n, 1); break;
-	case 2: bank_run_k(b, l, r, n, 2); break;
-	case 4: bank_run_k(b, l, r, n, 4); break;
+	case 1: bank_run_k(b, x, n, 1); break;
+	case 2: bank_run_k(b, x, n, 2); break;
+	case 4: bank_run_k(b, x, n, 4); break;
 	default: break; /* off: the identity */
 	}
 }
 
-/* Flush denormal-range or non-finite state to zero. */
+/* Flush denormal-range or non-finite state to zero (per section and
+ * channel, as lathe_biquad_flush). */
 static void bank_flush(Bank *b)
 {
 	for (int k = 0; k < b->sections; k++)
-		for (int ch = 0; ch < 2; ch++) {
-			int bad = !isfinite(b->x1[k][ch]) || !isfinite(b->x2[k][ch])
-				|| !isfinite(b->y1[k][ch]) || !isfinite(b->y2[k][ch]);
-			b->x1[k][ch] = bad ? 0.0 : lathe_flush(b->x1[k][ch]);
-			b->x2[k][ch] = bad ? 0.0 : lathe_flush(b->x2[k][ch]);
-			b->y1[k][ch] = bad ? 0.0 : lathe_flush(b->y1[k][ch]);
-			b->y2[k][ch] = bad ? 0.0 : lathe_flush(b->y2[k][ch]);
-		}
+		lathe_biquad2_flush(&b->st[k]);
 }
 
 /* Start a fade to a new bank if the wanted high-pass differs. */
@@ -262,21 +339,85 @@ static inline int gliding(const Input *s)
 		|| s->pol_r.pos < s->pol_r.len || s->swap.pos < s->swap.len;
 }
 
-/* The routing matrix from the current values of the glides. */
-static void matrix(const Input *s, float m[4])
+#ifdef __SSE2__
+/* lathe_finite on four floats: non-finite lanes become +0. */
+ALWAYS_INLINE __m128 finite4(__m128 x)
 {
-	float gl = lathe_ramp_value(&s->gl), gr = lathe_ramp_value(&s->gr);
-	float pl = lathe_ramp_value(&s->pol_l), pr = lathe_ramp_value(&s->pol_r);
-	float sw = lathe_ramp_value(&s->swap);
-	float gm = lathe_ramp_value(&s->gm), gs = lathe_ramp_value(&s->gs);
-	/* A = diag(gl, gr) SWAP diag(pl, pr); M = MS A. */
-	float a00 = gl * (1.0f - sw) * pl, a01 = gl * sw * pr;
-	float a10 = gr * sw * pl, a11 = gr * (1.0f - sw) * pr;
-	float a = 0.5f * (gm + gs), b = 0.5f * (gm - gs);
-	m[0] = a * a00 + b * a10;
-	m[1] = a * a01 + b * a11;
-	m[2] = b * a00 + a * a10;
-	m[3] = b * a01 + a * a11;
+	const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+	const __m128 big = _mm_set1_ps(3.40282347e38f); /* FLT_MAX; false for NaN */
+	return _mm_and_ps(x, _mm_cmple_ps(_mm_and_ps(x, abs_mask), big));
+}
+#endif
+
+/* The constant matrix on n frames: into y (widened, y != NULL), or back
+ * in place with non-finite results replaced (y == NULL). Per channel the
+ * float arithmetic of the per-sample form in segment(). */
+ALWAYS_INLINE void matrix_run(const float m[4], float *left, float *right, LatheV2d *y, int n)
+{
+	int i = 0;
+#ifdef __SSE2__
+	const __m128 m0 = _mm_set1_ps(m[0]), m1 = _mm_set1_ps(m[1]);
+	const __m128 m2 = _mm_set1_ps(m[2]), m3 = _mm_set1_ps(m[3]);
+	for (; i + 4 <= n; i += 4) {
+		__m128 l = finite4(_mm_loadu_ps(left + i)), r = finite4(_mm_loadu_ps(right + i));
+		__m128 yl = _mm_add_ps(_mm_mul_ps(m0, l), _mm_mul_ps(m1, r));
+		__m128 yr = _mm_add_ps(_mm_mul_ps(m2, l), _mm_mul_ps(m3, r));
+		if (y) {
+			__m128 lo = _mm_unpacklo_ps(yl, yr), hi = _mm_unpackhi_ps(yl, yr);
+			y[i] = _mm_cvtps_pd(lo);
+			y[i + 1] = _mm_cvtps_pd(_mm_movehl_ps(lo, lo));
+			y[i + 2] = _mm_cvtps_pd(hi);
+			y[i + 3] = _mm_cvtps_pd(_mm_movehl_ps(hi, hi));
+		} else {
+			_mm_storeu_ps(left + i, finite4(yl));
+			_mm_storeu_ps(right + i, finite4(yr));
+		}
+	}
+#endif
+	for (; i < n; i++) {
+		float l = lathe_finite(left[i]), r = lathe_finite(right[i]);
+		float yl = m[0] * l + m[1] * r, yr = m[2] * l + m[3] * r;
+		if (y) {
+			y[i] = (LatheV2d){ yl, yr };
+		} else {
+			left[i] = lathe_finite(yl);
+			right[i] = lathe_finite(yr);
+		}
+	}
+}
+
+/* Frames back to the two channels, rounded, non-finite replaced. */
+static void output(const LatheV2d *y, float *left, float *right, int n)
+{
+	int i = 0;
+#ifdef __SSE2__
+	for (; i + 4 <= n; i += 4) {
+		__m128 a = _mm_movelh_ps(_mm_cvtpd_ps(y[i]), _mm_cvtpd_ps(y[i + 1]));
+		__m128 b = _mm_movelh_ps(_mm_cvtpd_ps(y[i + 2]), _mm_cvtpd_ps(y[i + 3]));
+		_mm_storeu_ps(left + i, finite4(_mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0))));
+		_mm_storeu_ps(right + i, finite4(_mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))));
+	}
+#endif
+	for (; i < n; i++) {
+		left[i] = lathe_finite((float)y[i][0]);
+		right[i] = lathe_finite((float)y[i][1]);
+	}
+}
+
+/* Neutral and settled: only keep non-finite samples out. */
+static void finite_only(float *left, float *right, int n)
+{
+	int i = 0;
+#ifdef __SSE2__
+	for (; i + 4 <= n; i += 4) {
+		_mm_storeu_ps(left + i, finite4(_mm_loadu_ps(left + i)));
+		_mm_storeu_ps(right + i, finite4(_mm_loadu_ps(right + i)));
+	}
+#endif
+	for (; i < n; i++) {
+		left[i] = lathe_finite(left[i]);
+		right[i] = lathe_finite(right[i]);
+	}
 }
 
 /* A segment: n frames that do not cross a sub-block boundary. */
@@ -286,70 +427,68 @@ static void segment(Input *s, float *left, float *right, int n)
 	if (s->phase == 0)
 		hpf_start(s);
 	float m[4];
-	matrix(s, m);
 	int glide = gliding(s);
+	if (glide)
+		matrix(s, m);
+	else
+		memcpy(m, s->rest, sizeof(m));
 	Bank *cur = &s->bank[s->cur];
 	int hpf = cur->sections > 0 || s->next >= 0;
 
-	/* Neutral and settled: only keep non-finite samples out. */
-	if (!glide && !hpf && m[0] == 1.0f && m[1] == 0.0f && m[2] == 0.0f && m[3] == 1.0f) {
-		for (int i = 0; i < n; i++) {
-			left[i] = lathe_finite(left[i]);
-			right[i] = lathe_finite(right[i]);
-		}
+	if (!glide && !hpf) {
+		if (m[0] == 1.0f && m[1] == 0.0f && m[2] == 0.0f && m[3] == 1.0f)
+			finite_only(left, right, n); /* neutral and settled */
+		else
+			matrix_run(m, left, right, NULL, n);
 		return;
 	}
 
-	/* The matrix, per sample while something glides. */
-	double yl[LATHE_SUBBLOCK], yr[LATHE_SUBBLOCK];
-	for (int i = 0; i < n; i++) {
-		if (glide) {
-			lathe_ramp_next(&s->gl);
-			lathe_ramp_next(&s->gr);
-			lathe_ramp_next(&s->gm);
-			lathe_ramp_next(&s->gs);
-			lathe_ramp_next(&s->pol_l);
-			lathe_ramp_next(&s->pol_r);
-			lathe_ramp_next(&s->swap);
-			matrix(s, m);
-			glide = gliding(s);
+	/* The matrix; per sample while something glides. Both channels of
+	 * frame i in y[i]. */
+	LatheV2d y[LATHE_SUBBLOCK];
+	if (!glide) {
+		matrix_run(m, left, right, y, n);
+	} else {
+		for (int i = 0; i < n; i++) {
+			if (glide) {
+				lathe_ramp_next(&s->gl);
+				lathe_ramp_next(&s->gr);
+				lathe_ramp_next(&s->gm);
+				lathe_ramp_next(&s->gs);
+				lathe_ramp_next(&s->pol_l);
+				lathe_ramp_next(&s->pol_r);
+				lathe_ramp_next(&s->swap);
+				matrix(s, m);
+				glide = gliding(s);
+			}
+			float l = lathe_finite(left[i]), r = lathe_finite(right[i]);
+			y[i] = (LatheV2d){ m[0] * l + m[1] * r, m[2] * l + m[3] * r };
 		}
-		float l = lathe_finite(left[i]), r = lathe_finite(right[i]);
-		yl[i] = m[0] * l + m[1] * r;
-		yr[i] = m[2] * l + m[3] * r;
 	}
 
 	/* The high-pass, and the new one while it fades in. */
-	if (hpf) {
-		if (s->next >= 0) {
-			double nl[LATHE_SUBBLOCK], nr[LATHE_SUBBLOCK];
-			for (int i = 0; i < n; i++) {
-				nl[i] = yl[i];
-				nr[i] = yr[i];
-			}
-			bank_run(cur, yl, yr, n);
-			bank_run(&s->bank[s->next], nl, nr, n);
-			for (int i = 0; i < n; i++) {
-				if (s->hpf_pos < s->fade_len)
-					s->hpf_pos++;
-				double t = (double)s->hpf_pos / s->fade_len;
-				yl[i] += t * (nl[i] - yl[i]);
-				yr[i] += t * (nr[i] - yr[i]);
-			}
-			if (s->hpf_pos >= s->fade_len) {
-				/* Done; a change that waited starts at the next
-				 * sub-block boundary. */
-				s->cur = s->next;
-				s->next = -1;
-			}
-		} else {
-			bank_run(cur, yl, yr, n);
+	if (s->next >= 0) {
+		LatheV2d ny[LATHE_SUBBLOCK];
+		for (int i = 0; i < n; i++)
+			ny[i] = y[i];
+		bank_run(cur, y, n);
+		bank_run(&s->bank[s->next], ny, n);
+		for (int i = 0; i < n; i++) {
+			if (s->hpf_pos < s->fade_len)
+				s->hpf_pos++;
+			double t = (double)s->hpf_pos / s->fade_len;
+			y[i] += lathe_v2d_splat(t) * (ny[i] - y[i]);
 		}
+		if (s->hpf_pos >= s->fade_len) {
+			/* Done; a change that waited starts at the next sub-block
+			 * boundary. */
+			s->cur = s->next;
+			s->next = -1;
+		}
+	} else {
+		bank_run(cur, y, n);
 	}
-	for (int i = 0; i < n; i++) {
-		left[i] = lathe_finite((float)yl[i]);
-		right[i] = lathe_finite((float)yr[i]);
-	}
+	output(y, left, right, n);
 }
 
 static void input_process(void *self, float *left, float *right, int n)
@@ -368,8 +507,11 @@ static void input_process(void *self, float *left, float *right, int n)
 		n -= seg;
 		s->phase = (s->phase + seg) % LATHE_SUBBLOCK;
 		if (s->phase == 0) {
-			bank_flush(&s->bank[0]);
-			bank_flush(&s->bank[1]);
+			/* A bank that is not sounding is cleared before it is
+			 * used again (hpf_start). */
+			bank_flush(&s->bank[s->cur]);
+			if (s->next >= 0)
+				bank_flush(&s->bank[s->next]);
 		}
 	}
 }
