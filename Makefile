@@ -37,6 +37,8 @@ CORE_OBJ = $(patsubst %.c,$(B)/%.o,$(DSP_SRC) $(CORE_SRC))
 TESTS = $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all check test bench deps install uninstall clean pkgcheck
+# Keep test objects between runs (they are intermediate files of a pattern chain).
+.SECONDARY:
 all: lathe
 
 pkgcheck:
