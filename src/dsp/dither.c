@@ -50,6 +50,11 @@
 
 #include "dsp.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#include <float.h>
+#endif
+
 /* Taps of the noise transfer function, h[0] = 1 included: 8 follow the
  * target within about 2 dB; 12 within 1 dB for half again the work.
  * (dither_process is written for exactly 8.) */
@@ -73,6 +78,18 @@
 #define SHIFT_BIAS ((int64_t)1 << 62)
 #define HALF_LSB ((int64_t)1 << (FINE_BITS - 1))
 #define FINE_MASK (((uint64_t)1 << FINE_BITS) - 1)
+/* The two-lane loop (see dither_lanes) multiplies non-negative operands
+ * below 2^32: the errors offset by ERR_BIAS (|e| <= 3/2 2^17 < 2^18) or
+ * complemented to ERR_TOP, and the taps' magnitudes, below TAP_LIMIT at
+ * every rate (2^25 at most; create() checks, the scalar loop takes any
+ * taps that would not fit). */
+#define ERR_BIAS ((int64_t)1 << 18)
+#define ERR_TOP ((int64_t)1 << 19)
+#define TAP_LIMIT ((int64_t)1 << 26)
+
+#ifdef __SSE2__
+typedef long long LaneI __attribute__((vector_size(16)));
+#endif
 
 typedef struct {
 	double rate;
@@ -84,6 +101,17 @@ typedef struct {
 	int64_t hq[NS_TAPS]; /* the same in Q24 */
 	uint64_t rng;
 	int64_t err[2][NS_TAPS - 1]; /* e[n-1] .. e[n-7] per channel, fine units, newest first */
+#ifdef __SSE2__
+	/* The two-lane loop (see dither_lanes), when the taps fit it
+	 * (|hq| < 2^26): it keeps the error history itself, as e' = e +
+	 * ERR_BIAS and ERR_TOP - e', both channels in a vector, oldest first
+	 * (e'[n-7] .. e'[n-1]); and the taps' constants. */
+	bool lanes;
+	LaneI hist_p[NS_TAPS - 1], hist_n[NS_TAPS - 1];
+	LaneI mag[NS_TAPS]; /* |hq[t]| */
+	LaneI base;         /* SHIFT_BIAS and the offsets' share of sum h e */
+	bool neg[NS_TAPS];  /* hq[t] < 0 */
+#endif
 } Dither;
 
 /* --- noise ----------------------------------------------------------------- */
@@ -194,6 +222,196 @@ out:
 	return ok;
 }
 
+#ifdef __SSE2__
+/* --- both channels at once (SSE2) -------------------------------------------
+ * The scalar loop's integers (dither_process), bit for bit, the left
+ * channel in lane 0 and the right in lane 1 of 64-bit lanes. Three passes
+ * over the block: the noise and the samples in fine units (no recursion:
+ * full throughput), the error feedback (the only recursion), the clip and
+ * the conversion. Changes of form, each exact:
+ *  - llrint is "add 1.5 2^52, read the bits" (|v| < 2^51), and x S is
+ *    exact in float (S a power of 2);
+ *  - the TPDF's two 16-bit uniforms are summed by pmaddwd once their top
+ *    bits are flipped (h ^ 0x8000 read as signed is h - 32768);
+ *  - k is the low half of V >> FINE_BITS, V = u + d + SHIFT_BIAS;
+ *  - SSE2 multiplies only unsigned 32 x 32 -> 64 bits: a tap h >= 0
+ *    multiplies e' = e + ERR_BIAS, a tap h < 0 its complement
+ *    e'' = ERR_TOP - e' (h e = |h| e'' - |h| ERR_TOP - h ERR_BIAS), the
+ *    constants summed once (Dither.base), in wrapping 64-bit arithmetic. */
+
+#define ROUND_MAGIC 6755399441055744.0 /* 1.5 2^52 */
+#define ROUND_MAGIC_BITS 0x4338000000000000u
+/* D = e' + X (below) = d + ERR_BIAS = 2 (a + b) + TPDF_D, a and b the
+ * uniforms (h - 32768), as d = tpdf + HALF_LSB = 2 (a + b) + 2 + HALF_LSB.
+ * Positive, so that it widens to 64 bits with zeros. */
+#define TPDF_D (2 + HALF_LSB + ERR_BIAS)
+
+/* At create: whether the taps fit, and their constants. */
+static void lanes_setup(Dither *d)
+{
+	d->lanes = true;
+	uint64_t b = (uint64_t)SHIFT_BIAS;
+	for (int t = 1; t < NS_TAPS; t++) {
+		int64_t h = d->hq[t], m = h < 0 ? -h : h;
+		d->lanes &= m < TAP_LIMIT;
+		d->neg[t] = h < 0;
+		d->mag[t] = (LaneI){ m, m };
+		b -= (uint64_t)ERR_BIAS * (uint64_t)h;
+		if (t >= 2 && h < 0) /* h1 takes e' = D - X, signed (below) */
+			b -= (uint64_t)ERR_TOP * (uint64_t)m;
+	}
+	d->base = (LaneI){ (long long)b, (long long)b };
+}
+
+/* Frames i, i+1 (or only i, when `two` is false): D, and W = V less the
+ * feedback's share (bits(f + magic) + D + wconst = f + d + SHIFT_BIAS,
+ * shaped less SHIFT_BIAS >> TAP_BITS, which the feedback brings). */
+static inline void lanes_prepare(const float *l, const float *r, uint64_t *rng, bool two,
+				 __m128 scale, __m128i wconst, __m128i *w, __m128i *dd)
+{
+	__m128 x;
+	__m128i zz;
+	if (two) {
+		uint64_t z0 = rng_next(rng), z1 = rng_next(rng);
+		zz = _mm_set_epi64x((long long)z1, (long long)z0);
+		x = _mm_unpacklo_ps(_mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)l)),
+				    _mm_castsi128_ps(_mm_loadl_epi64((const __m128i *)(const void *)r)));
+	} else {
+		zz = _mm_set_epi64x(0, (long long)rng_next(rng));
+		x = _mm_unpacklo_ps(_mm_load_ss(l), _mm_load_ss(r));
+	}
+	/* Each 32-bit half of z: twice the sum of its two uniforms (the right
+	 * channel's in the low half), + TPDF_D; to lanes (L0, R0), (L1, R1). */
+	__m128i s = _mm_madd_epi16(_mm_xor_si128(zz, _mm_set1_epi16((short)0x8000)), _mm_set1_epi16(2));
+	s = _mm_shuffle_epi32(_mm_add_epi32(s, _mm_set1_epi32(TPDF_D)), _MM_SHUFFLE(2, 3, 0, 1));
+	const __m128i zero = _mm_setzero_si128();
+	__m128i d0 = _mm_unpacklo_epi32(s, zero), d1 = _mm_unpackhi_epi32(s, zero);
+	/* fine(): non-finite to 0, clamped to +-2, scaled (all exact in
+	 * float), rounded to the nearest integer in double. */
+	const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
+	x = _mm_and_ps(x, _mm_cmple_ps(_mm_and_ps(x, abs_mask), _mm_set1_ps(FLT_MAX)));
+	x = _mm_mul_ps(_mm_min_ps(_mm_max_ps(x, _mm_set1_ps(-2.0f)), _mm_set1_ps(2.0f)), scale);
+	const __m128d magic = _mm_set1_pd(ROUND_MAGIC);
+	__m128i f0 = _mm_castpd_si128(_mm_add_pd(_mm_cvtps_pd(x), magic));
+	dd[0] = d0;
+	w[0] = _mm_add_epi64(_mm_add_epi64(f0, d0), wconst);
+	if (two) {
+		__m128i f1 = _mm_castpd_si128(_mm_add_pd(_mm_cvtps_pd(_mm_movehl_ps(x, x)), magic));
+		dd[1] = d1;
+		w[1] = _mm_add_epi64(_mm_add_epi64(f1, d1), wconst);
+	}
+}
+
+/* The error feedback over the block: W becomes V.
+ *
+ * With X = (u + d) mod 2^17 = V & FINE_MASK, e' = D - X: the newest tap's
+ * product is h1 D - h1 X, and only h1 X waits for the previous frame, so
+ * the recursion is an and, a multiply, an add, a shift and an add; the
+ * rest is summed while it runs. The older errors come from memory (of
+ * each, the form its tap's sign asks for), but e'[j-2] from a register,
+ * as a store takes a while to reach a load. h1_neg, h2_neg: the signs of
+ * h1 and h2, constants so that each case has its own loop. */
+static inline __attribute__((always_inline)) void lanes_feedback(Dither *d, __m128i *w, const __m128i *dd,
+								 int n, bool h1_neg, bool h2_neg)
+{
+	enum { HIST = NS_TAPS - 1 };
+	/* e'[k - HIST] in hp[k], its complement in hn[k] */
+	__m128i hp[LATHE_SUBBLOCK + HIST], hn[LATHE_SUBBLOCK + HIST];
+	memcpy(hp, d->hist_p, sizeof d->hist_p);
+	memcpy(hn, d->hist_n, sizeof d->hist_n);
+	const __m128i *s3 = (d->neg[3] ? hn : hp) + HIST - 3, *s4 = (d->neg[4] ? hn : hp) + HIST - 4,
+		      *s5 = (d->neg[5] ? hn : hp) + HIST - 5, *s6 = (d->neg[6] ? hn : hp) + HIST - 6,
+		      *s7 = (d->neg[7] ? hn : hp) + HIST - 7;
+	const __m128i m1 = d->mag[1], m2 = d->mag[2], m3 = d->mag[3], m4 = d->mag[4], m5 = d->mag[5],
+		      m6 = d->mag[6], m7 = d->mag[7], base = d->base;
+	const __m128i mask = _mm_set1_epi64x((long long)FINE_MASK), top = _mm_set1_epi64x(ERR_TOP);
+	/* The newest error before the block, as D - X with X = 0. */
+	__m128i dprev = hp[HIST - 1], x = _mm_setzero_si128();
+	__m128i e2 = h2_neg ? hn[HIST - 2] : hp[HIST - 2];
+	for (int j = 0; j < n; j++) {
+		/* h1 D + the older taps + the constants, */
+		__m128i a = _mm_add_epi64(_mm_add_epi64(_mm_mul_epu32(m7, s7[j]), _mm_mul_epu32(m6, s6[j])),
+					  _mm_add_epi64(_mm_mul_epu32(m5, s5[j]), _mm_mul_epu32(m4, s4[j])));
+		__m128i hd = _mm_mul_epu32(m1, dprev);
+		hd = h1_neg ? _mm_sub_epi64(base, hd) : _mm_add_epi64(base, hd);
+		a = _mm_add_epi64(_mm_add_epi64(a, _mm_mul_epu32(m3, s3[j])),
+				  _mm_add_epi64(hd, _mm_mul_epu32(m2, e2)));
+		/* then - h1 X. (The empty asm keeps the compiler from
+		 * reassociating the sum, which would put adds after the
+		 * multiply that waits.) */
+		__asm__("" : "+x"(a));
+		__m128i hx = _mm_mul_epu32(m1, x);
+		a = h1_neg ? _mm_add_epi64(a, hx) : _mm_sub_epi64(a, hx);
+		/* V = u + d + SHIFT_BIAS */
+		__m128i v = _mm_add_epi64(_mm_srli_epi64(a, TAP_BITS), w[j]);
+		w[j] = v;
+		__m128i e1 = _mm_sub_epi64(dprev, x), e1n = _mm_sub_epi64(top, e1);
+		hp[j + HIST - 1] = e1;
+		hn[j + HIST - 1] = e1n;
+		e2 = h2_neg ? e1n : e1;
+		x = _mm_and_si128(v, mask);
+		dprev = dd[j];
+	}
+	hp[n + HIST - 1] = _mm_sub_epi64(dprev, x);
+	hn[n + HIST - 1] = _mm_sub_epi64(top, hp[n + HIST - 1]);
+	memcpy(d->hist_p, hp + n, sizeof d->hist_p);
+	memcpy(d->hist_n, hn + n, sizeof d->hist_n);
+}
+
+/* Frames i, i+1 (or only i) of V to the output: k = V >> FINE_BITS (its
+ * low 32 bits), clipped to [lo, hi], times 1/S, all exact in float (a k
+ * beyond 2^24 rounds, but stays beyond the clip). */
+static inline void lanes_output(__m128i v0, __m128i v1, float *l, float *r, bool two, __m128 lo,
+				__m128 hi, __m128 inv)
+{
+	__m128 k = _mm_shuffle_ps(_mm_castsi128_ps(_mm_srli_epi64(v0, FINE_BITS)),
+				  _mm_castsi128_ps(_mm_srli_epi64(v1, FINE_BITS)), _MM_SHUFFLE(2, 0, 2, 0));
+	__m128 y = _mm_mul_ps(_mm_min_ps(_mm_max_ps(_mm_cvtepi32_ps(_mm_castps_si128(k)), lo), hi), inv);
+	/* (L0, R0, L1, R1) to (L0, L1, R0, R1) */
+	y = _mm_shuffle_ps(y, y, _MM_SHUFFLE(3, 1, 2, 0));
+	if (two) {
+		_mm_storel_pi((__m64 *)(void *)l, y);
+		_mm_storeh_pi((__m64 *)(void *)r, y);
+	} else {
+		_mm_store_ss(l, y);
+		_mm_store_ss(r, _mm_movehl_ps(y, y));
+	}
+}
+
+static void dither_lanes(Dither *d, float *left, float *right, int n)
+{
+	__m128i w[LATHE_SUBBLOCK], dd[LATHE_SUBBLOCK];
+	uint64_t wc = (uint64_t)SHIFT_BIAS - ROUND_MAGIC_BITS - (uint64_t)ERR_BIAS;
+	if (d->shaped)
+		wc -= (uint64_t)SHIFT_BIAS >> TAP_BITS;
+	const __m128i wconst = _mm_set1_epi64x((long long)wc);
+	const __m128 scale = _mm_set1_ps((float)d->fine_scale);
+	uint64_t rng = d->rng;
+	int i = 0;
+	for (; i + 2 <= n; i += 2)
+		lanes_prepare(left + i, right + i, &rng, true, scale, wconst, w + i, dd + i);
+	if (i < n)
+		lanes_prepare(left + i, right + i, &rng, false, scale, wconst, w + i, dd + i);
+	d->rng = rng;
+
+	if (d->shaped) {
+		if (d->neg[1])
+			d->neg[2] ? lanes_feedback(d, w, dd, n, true, true) : lanes_feedback(d, w, dd, n, true, false);
+		else
+			d->neg[2] ? lanes_feedback(d, w, dd, n, false, true) : lanes_feedback(d, w, dd, n, false, false);
+	}
+
+	/* The clip's grid indices: -S and S - 1. */
+	const float s = (float)((int32_t)1 << (d->bits - 1));
+	const __m128 lo = _mm_set1_ps(-s), hi = _mm_set1_ps(s - 1.0f), inv = _mm_set1_ps(d->inv_scale);
+	i = 0;
+	for (; i + 2 <= n; i += 2)
+		lanes_output(w[i], w[i + 1], left + i, right + i, true, lo, hi, inv);
+	if (i < n)
+		lanes_output(w[i], w[i], left + i, right + i, false, lo, hi, inv);
+}
+#endif
+
 /* --- module ---------------------------------------------------------------- */
 
 static void set_bits(Dither *d, int bits)
@@ -203,11 +421,23 @@ static void set_bits(Dither *d, int bits)
 	d->inv_scale = (float)ldexp(1.0, 1 - bits);
 }
 
+/* The error feedback starts again from silence. */
+static void clear_errors(Dither *d)
+{
+	memset(d->err, 0, sizeof d->err);
+#ifdef __SSE2__
+	for (int k = 0; k < NS_TAPS - 1; k++) {
+		d->hist_p[k] = (LaneI){ ERR_BIAS, ERR_BIAS };
+		d->hist_n[k] = (LaneI){ ERR_TOP - ERR_BIAS, ERR_TOP - ERR_BIAS };
+	}
+#endif
+}
+
 static void dither_reset(void *self)
 {
 	Dither *d = self;
 	d->rng = RNG_SEED;
-	memset(d->err, 0, sizeof d->err);
+	clear_errors(d);
 }
 
 static void *dither_create(double rate)
@@ -222,6 +452,9 @@ static void *dither_create(double rate)
 	}
 	for (int t = 0; t < NS_TAPS; t++)
 		d->hq[t] = llrint(ldexp(d->h[t], TAP_BITS));
+#ifdef __SSE2__
+	lanes_setup(d);
+#endif
 	/* The registry's defaults: 16 bits, flat. */
 	set_bits(d, 16);
 	d->shaped = false;
@@ -251,14 +484,14 @@ static void dither_set(void *self, int param, float value)
 		i = i < 0 ? 0 : i > 2 ? 2 : i;
 		if (depth[i] != d->bits) {
 			set_bits(d, depth[i]);
-			memset(d->err, 0, sizeof d->err);
+			clear_errors(d);
 		}
 		break;
 	}
 	case LATHE_DITHER_SHAPING:
 		if ((value >= 0.5f) != d->shaped) {
 			d->shaped = value >= 0.5f;
-			memset(d->err, 0, sizeof d->err);
+			clear_errors(d);
 		}
 		break;
 	default:
@@ -281,9 +514,17 @@ static inline int64_t grid(int64_t w)
 	return shift_floor(w + HALF_LSB, FINE_BITS);
 }
 
+
+
 static void dither_process(void *self, float *left, float *right, int n)
 {
 	Dither *d = self;
+#ifdef __SSE2__
+	if (d->lanes) {
+		dither_lanes(d, left, right, n);
+		return;
+	}
+#endif
 	const double scale = d->fine_scale;
 	const float inv = d->inv_scale;
 	/* Grid indices of the clip: -1 and 1 - 1 LSB. */
