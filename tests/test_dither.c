@@ -365,6 +365,34 @@ static void test_block_split(void **state)
 	assert_memory_equal(out[0], out[2], sizeof out[0]);
 }
 
+/* The same with shaping at the other rates (their noise-shaping filters
+ * differ, the signs of their taps too) and every word length. */
+static void test_block_split_rates(void **state)
+{
+	(void)state;
+	enum { N = SB * 200 };
+	static float in[N], out[3][2][N];
+	const double rates[] = { 48000.0, 88200.0, 96000.0, 176400.0, 192000.0 };
+	for (int ri = 0; ri < 5; ri++)
+		for (int b = 0; b < 3; b++) {
+			uint32_t seed = 17 + (uint32_t)ri;
+			for (int i = 0; i < N; i++)
+				in[i] = (float)((i / 1000) % 2 ? 1.5 * noise(&seed) : 0.3 * noise(&seed));
+			const int sizes[] = { SB, 1, 0 };
+			for (int s = 0; s < 3; s++) {
+				memcpy(out[s][0], in, sizeof in);
+				for (int i = 0; i < N; i++)
+					out[s][1][i] = -in[N - 1 - i];
+				void *d = make(rates[ri], b, true);
+				uint32_t rs = 3;
+				run(d, out[s][0], out[s][1], N, sizes[s], &rs);
+				K->destroy(d);
+			}
+			assert_memory_equal(out[0], out[1], sizeof out[0]);
+			assert_memory_equal(out[0], out[2], sizeof out[0]);
+		}
+}
+
 /* NaN and Inf count as silence: the output is what zeros in their place
  * give (finite, on the grid), and the noise sequence goes on unbroken. */
 static void test_non_finite(void **state)
@@ -417,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_shaping_bounded),
 		cmocka_unit_test(test_reproducible),
 		cmocka_unit_test(test_block_split),
+		cmocka_unit_test(test_block_split_rates),
 		cmocka_unit_test(test_non_finite),
 		cmocka_unit_test(test_interface),
 	};

@@ -556,6 +556,44 @@ static void test_block_split(void **state)
 	}
 }
 
+/* The same at the other rates, where the buffers' sizes (and so where the
+ * detector's vectors fall, and where the buffers wrap) differ: whole
+ * sub-blocks, single frames and random pieces give the same bits, through
+ * a true-peak switch and past several rewinds. */
+static void test_block_split_rates(void **state)
+{
+	(void)state;
+	enum { N = SB * 1200 };
+	static float in_l[N], in_r[N], out[3][2][N];
+	const double rates[] = { 48000.0, 88200.0, 96000.0, 192000.0 };
+	for (int ri = 0; ri < 4; ri++) {
+		uint32_t seed = 31 + (uint32_t)ri;
+		for (int i = 0; i < N; i++) {
+			in_l[i] = noise(&seed);
+			in_r[i] = i % 4000 < 100 ? 0.0f : noise(&seed);
+		}
+		for (int split = 0; split < 3; split++) {
+			const int sizes[] = { SB, 1, 0 };
+			memcpy(out[split][0], in_l, sizeof in_l);
+			memcpy(out[split][1], in_r, sizeof in_r);
+			void *l = make(rates[ri], LATHE_LIMITER_INPUT_GAIN, 9.0, -1);
+			uint32_t rs = 5;
+			for (int b = 0; b < N / SB; b++) {
+				if (b == 400)
+					K->set(l, LATHE_LIMITER_TRUE_PEAK, 0.0f);
+				if (b == 500)
+					K->set(l, LATHE_LIMITER_TRUE_PEAK, 1.0f);
+				run(l, out[split][0] + b * SB, out[split][1] + b * SB, SB, sizes[split], &rs);
+			}
+			K->destroy(l);
+		}
+		for (int split = 1; split < 3; split++) {
+			assert_memory_equal(out[0][0], out[split][0], sizeof in_l);
+			assert_memory_equal(out[0][1], out[split][1], sizeof in_r);
+		}
+	}
+}
+
 /* NaN and Inf count as silence: the output is what the same signal with
  * zeros in their place gives (so it is finite, and normal right after). */
 static void test_non_finite(void **state)
@@ -699,6 +737,7 @@ int main(void)
 		cmocka_unit_test(test_auto_release),
 		cmocka_unit_test(test_gain_reduction_meter),
 		cmocka_unit_test(test_block_split),
+		cmocka_unit_test(test_block_split_rates),
 		cmocka_unit_test(test_non_finite),
 		cmocka_unit_test(test_no_click),
 		cmocka_unit_test(test_switches_do_not_click),

@@ -30,7 +30,9 @@
  * Buffers are linear and share one index space: index p holds the sample
  * written p - w frames ago (w the next write index) in x, and what the
  * detector derived there in the other arrays. When the end is reached the
- * last `keep` entries move to the front (rewind).
+ * last `keep` entries move to the front (rewind). The delay line has three
+ * shifted copies (x[p] at p + 1, + 2, + 3), so that the half-band's loads
+ * are all aligned (see midpoints).
  *
  * Glossary of the hot loops: xl/xr input, ml/mr 2x points (x(j + 1/2)),
  * al/ar and bl/br 4x points (x(j + 1/4), x(j + 3/4)), v0 the peak estimate
@@ -44,6 +46,16 @@
 #include <string.h>
 
 #include "dsp.h"
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+/* Four floats, one SSE register: four frames of one channel (v4sf_a: the
+ * same, read from a float array, 16-byte aligned). */
+typedef float v4sf __attribute__((vector_size(16)));
+typedef float v4sf_a __attribute__((vector_size(16), may_alias));
+typedef int32_t v4si __attribute__((vector_size(16)));
 
 /* Half-band stage (fs -> 2x): 40 coefficient pairs (160 taps at 2x, of
  * which the 80 odd ones are non-zero), a sinc under a Kaiser window of beta
@@ -81,8 +93,11 @@
  * unnoticeable while monitoring. */
 #define BOX_MS (2.0 / 3.0)
 /* Frames of buffer beyond what must be kept: a rewind every 8192 frames
- * moves `keep` entries of 11 arrays, well under 1 % of the work. */
+ * moves `keep` entries of 17 arrays, well under 1 % of the work. */
 #define BUF_SPARE 8192
+/* Room at the end of the buffers: the shifted copies of the delay line
+ * (XL1.., x[i] up to 3 entries further on). */
+#define BUF_PAD 8
 /* Loudest sample taken in: 2^20 (+120 dBFS). Anything beyond can only be
  * a fault upstream; the bound keeps every product finite. */
 #define INPUT_MAX 1048576.0f
@@ -99,7 +114,10 @@
  * log2 of the float after 1, 1.7e-7) replaces it whole. */
 #define ENV_FLOOR 2.98023223876953125e-8
 
-enum { XL, XR, ML, MR, AL, AR, BL, BR, V0, IPK, CEIL, N_ARRAYS };
+/* XL1..XL3, XR1..XR3: the delay line again, x[i] at i + 1, i + 2, i + 3:
+ * any four consecutive samples are 16-byte aligned in one of the four
+ * (see midpoints). */
+enum { XL, XL1, XL2, XL3, XR, XR1, XR2, XR3, ML, MR, AL, AR, BL, BR, V0, IPK, CEIL, N_ARRAYS };
 
 /* A level parameter (a gain) on its way to a new value. The chain glides
  * levels linearly in dB, one step per sub-block; the ramp follows each
@@ -143,6 +161,8 @@ typedef struct {
 
 	float hb[HB_PAIRS];
 	float s2[S2_PAIRS];
+	v4sf hb4[HB_PAIRS]; /* hb, broadcast */
+	v4sf two;           /* 2.0f (see vcurved) */
 
 	/* Hold (van Herk / Gil-Werman): time is cut into blocks of H frames;
 	 * the window of a frame is the tail of the previous block (its suffix
@@ -309,6 +329,17 @@ static void limiter_reset(void *self)
 	l->gain = 1.0f;
 }
 
+/* Zeroed memory, 16-byte aligned (for the vectors in the struct and the
+ * aligned loads from the delay line), freed by free(). */
+static void *zalloc16(size_t bytes)
+{
+	size_t size = (bytes + 15) & ~(size_t)15;
+	void *p = aligned_alloc(16, size);
+	if (p)
+		memset(p, 0, size);
+	return p;
+}
+
 static void limiter_destroy(void *self)
 {
 	Limiter *l = self;
@@ -326,20 +357,20 @@ static void limiter_destroy(void *self)
 
 static void *limiter_create(double rate)
 {
-	Limiter *l = calloc(1, sizeof *l);
+	Limiter *l = zalloc16(sizeof *l);
 	if (!l)
 		return NULL;
 	l->rate = rate;
 	l->box = lathe_ms_to_samples(BOX_MS, rate);
 	l->hold_len = 3 * l->box - 2;
 	l->latency = DETECT_DELAY + l->hold_len - 1;
-	/* The longest look-back is the output's (latency); the half-band's
-	 * (2 HB_PAIRS) and the 4x stage's (a few) are shorter. */
-	l->keep = l->latency + 4;
-	l->buf_len = l->keep + BUF_SPARE;
+	/* The longest look-back is the output's (latency); the detector's
+	 * (2 HB_PAIRS, a sub-block and a few) is shorter, 128 at most. */
+	l->keep = (l->latency > 128 ? l->latency : 128) + 4;
+	l->buf_len = l->keep + BUF_SPARE + BUF_PAD;
 	bool ok = true;
 	for (int k = 0; k < N_ARRAYS; k++)
-		ok &= (l->a[k] = calloc((size_t)l->buf_len, sizeof(float))) != NULL;
+		ok &= (l->a[k] = zalloc16((size_t)l->buf_len * sizeof(float))) != NULL;
 	l->blk = calloc((size_t)l->hold_len, sizeof(float));
 	l->suffix = calloc((size_t)l->hold_len + 1, sizeof(float));
 	l->box1 = calloc((size_t)l->box, sizeof(int32_t));
@@ -352,6 +383,9 @@ static void *limiter_create(double rate)
 	l->gain_scale = 1.0 / ((double)l->box * l->box * l->box * GAIN_ONE);
 	design_midpoint(l->hb, HB_PAIRS, HB_BETA);
 	design_midpoint(l->s2, S2_PAIRS, S2_BETA);
+	for (int k = 0; k < HB_PAIRS; k++)
+		l->hb4[k] = (v4sf){ l->hb[k], l->hb[k], l->hb[k], l->hb[k] };
+	l->two = (v4sf){ 2.0f, 2.0f, 2.0f, 2.0f };
 
 	/* The registry's defaults. */
 	l->level_coef = 1.0 - lathe_one_pole(0.001, rate);
@@ -418,6 +452,75 @@ static void limiter_set(void *self, int param, float value)
 static inline float min_f(float a, float b) { return a < b ? a : b; }
 static inline float max_f(float a, float b) { return a > b ? a : b; }
 
+/* Four floats from anywhere, and to anywhere. */
+static inline v4sf ld(const float *p)
+{
+	v4sf v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+static inline void st(float *p, v4sf v)
+{
+	memcpy(p, &v, sizeof v);
+}
+
+static inline v4sf splat(float x)
+{
+	return (v4sf){ x, x, x, x };
+}
+
+/* max_f and min_f, lane by lane. */
+static inline v4sf vmax(v4sf a, v4sf b)
+{
+#ifdef __SSE2__
+	return (v4sf)_mm_max_ps((__m128)a, (__m128)b);
+#else
+	v4sf r;
+	for (int k = 0; k < 4; k++)
+		r[k] = max_f(a[k], b[k]);
+	return r;
+#endif
+}
+
+static inline v4sf vmin(v4sf a, v4sf b)
+{
+#ifdef __SSE2__
+	return (v4sf)_mm_min_ps((__m128)a, (__m128)b);
+#else
+	v4sf r;
+	for (int k = 0; k < 4; k++)
+		r[k] = min_f(a[k], b[k]);
+	return r;
+#endif
+}
+
+/* v moved up by k lanes (1 or 2), zeros coming in (the hold's values
+ * are all >= 1, so a zero never wins a maximum). */
+static inline v4sf shift_in(v4sf v, int k)
+{
+#ifdef __SSE2__
+	return k == 1 ? (v4sf)_mm_slli_si128((__m128i)v, 4) : (v4sf)_mm_slli_si128((__m128i)v, 8);
+#else
+	return k == 1 ? (v4sf){ 0.0f, v[0], v[1], v[2] } : (v4sf){ 0.0f, 0.0f, v[0], v[1] };
+#endif
+}
+
+/* v moved down by k lanes (1 or 2), zeros coming in. */
+static inline v4sf shift_out(v4sf v, int k)
+{
+#ifdef __SSE2__
+	return k == 1 ? (v4sf)_mm_srli_si128((__m128i)v, 4) : (v4sf)_mm_srli_si128((__m128i)v, 8);
+#else
+	return k == 1 ? (v4sf){ v[1], v[2], v[3], 0.0f } : (v4sf){ v[2], v[3], 0.0f, 0.0f };
+#endif
+}
+
+static inline v4sf vabs(v4sf a)
+{
+	return (v4sf)((v4si)a & 0x7fffffff);
+}
+
 /* An input sample made safe: NaN and Inf become silence, anything beyond
  * INPUT_MAX is clamped to it, and anything below 2^-100 (-600 dBFS) is
  * flushed to zero, so that the delay line, and every product the detector
@@ -430,118 +533,211 @@ static inline float sane(float x, float gain)
 	return min_f(max_f(y, -INPUT_MAX), INPUT_MAX);
 }
 
+/* sane() of four samples: the finiteness test and the flush on the bits
+ * (integer compares), the clamp as in min_f and max_f. */
+static inline v4sf vsane(v4sf x, v4sf gain)
+{
+	const v4si finite = (v4si)vabs(x) < 0x7f800000; /* 0x7f800000: inf */
+	v4sf y = (v4sf)((v4si)x & finite) * gain;
+	y = (v4sf)((v4si)y & ((v4si)vabs(y) >= 0x0d800000)); /* 2^-100 */
+	return vmin(vmax(y, splat(-INPUT_MAX)), splat(INPUT_MAX));
+}
+
 static inline float curved(float before, float at, float after)
 {
 	return fabsf(at) + CURVATURE * fabsf(before - 2.0f * at + after);
 }
 
-/* The detector works on groups of frames so that each stage is a loop of
- * fixed length, which the compiler turns into vector code (8 frames: two
- * SSE vectors per channel, enough independent sums to hide the adders'
- * latency). A call whose length is not a multiple of 8 ends with a group
- * that overlaps frames already done: each value is a pure function of the
- * delay line, so they are rewritten with the same bits, and the split of
- * the signal into calls cannot change the output. */
-#define GROUP 8
+/* --- true-peak detection -----------------------------------------------------
+ * Each stage is a pass over the frames of the call, four frames per
+ * vector, both channels in turn: the half-band's midpoints, the 4x points,
+ * the estimates at the sample points, those of the intervals, q. A pass
+ * reads what earlier passes (or calls) stored, shifted as it needs. A
+ * range whose length is not a multiple of 4 starts with a vector that
+ * reaches back over values already done (the midpoints: a whole
+ * sub-block): each is a pure function of the delay line, so they are
+ * rewritten with the same bits, and the split of the signal into calls
+ * cannot change the output. The arithmetic of every value is the scalar
+ * form's (curved(), the sums in the order written), so the bits are the
+ * same as one sample at a time. */
 
-/* 2x: m[j] = x(j + 1/2) from the pairs around it, for GROUP frames. (The
- * pair sums go through a small array first: written this way the
- * compiler keeps the sums in registers.) */
-static inline void midpoints(const float *restrict xl, const float *restrict xr, float *restrict ml,
-			     float *restrict mr, const float *restrict hb, int j)
+/* curved() of four frames. `two` is 2.0f, from memory: the compiler would
+ * turn a constant 2 * at into at + at, an add where the adders are the
+ * detector's bottleneck and the multipliers are not. */
+static inline v4sf vcurved(v4sf before, v4sf at, v4sf after, v4sf two)
 {
-	float suml[GROUP] = { 0.0f }, sumr[GROUP] = { 0.0f };
-	for (int k = 0; k < HB_PAIRS; k++) {
-		const float h = hb[k];
-		float pl[GROUP], pr[GROUP];
-		for (int t = 0; t < GROUP; t++)
-			pl[t] = xl[j + t - k] + xl[j + t + 1 + k];
-		for (int t = 0; t < GROUP; t++)
-			pr[t] = xr[j + t - k] + xr[j + t + 1 + k];
-		for (int t = 0; t < GROUP; t++)
-			suml[t] += h * pl[t];
-		for (int t = 0; t < GROUP; t++)
-			sumr[t] += h * pr[t];
+	return vabs(at) + splat(CURVATURE) * vabs(before - two * at + after);
+}
+
+/* Hides where a pointer points from the compiler, which would otherwise
+ * keep loaded vectors in registers for a later pair that loads them
+ * again (a pair's loads are the previous ones' shifted), far more of them
+ * than there are registers: a load is cheaper than a spill. */
+#if defined(__GNUC__)
+#define OPAQUE(p) __asm__("" : "+r"(p))
+#else
+#define OPAQUE(p) ((void)0)
+#endif
+
+/* Four aligned floats. */
+static inline v4sf lda(const float *p)
+{
+	return *(const v4sf_a *)(const void *)p;
+}
+
+/* Where x[i..i+3] is aligned: in copy r = -i mod 4 (xc[r][i + r]). */
+static inline const float *aligned_at(const float *const *xc, int i)
+{
+	int r = -i & 3;
+	return xc[r] + i + r;
+}
+
+/* 2x: m[j] = x(j + 1/2) from the pairs around it, for the 32 frames from
+ * j = c, one channel (xc: its delay line and the shifted copies; eight
+ * sums keep the adders busy while each waits for its last add). Pair k
+ * adds x[j-k] and x[j+1+k]: four k in a row, each loads from the copy
+ * where its vectors are aligned, so no load splits across cache lines
+ * and the adds take one operand from memory. The sum starts with the
+ * first pair's product (the scalar form's 0 + h0 p0 differs at most in
+ * the sign of a zero, which the detector's absolute values remove). */
+_Static_assert(LATHE_SUBBLOCK == 32, "midpoints() computes one sub-block of 32 frames");
+
+static inline void midpoints(const float *const *xc, float *m, const v4sf *hb, int c)
+{
+	/* k = 4t + u: x[c + 4v - k] at lo[u] + 4 (v - t), x[c + 4v + 1 + k] at
+	 * hi[u] + 4 (v + t). */
+	const float *lo0 = aligned_at(xc, c), *lo1 = aligned_at(xc, c - 1), *lo2 = aligned_at(xc, c - 2),
+		    *lo3 = aligned_at(xc, c - 3);
+	const float *hi0 = aligned_at(xc, c + 1), *hi1 = aligned_at(xc, c + 2), *hi2 = aligned_at(xc, c + 3),
+		    *hi3 = aligned_at(xc, c + 4);
+	v4sf h = hb[0];
+	v4sf s0 = h * (lda(lo0) + lda(hi0)), s1 = h * (lda(lo0 + 4) + lda(hi0 + 4));
+	v4sf s2 = h * (lda(lo0 + 8) + lda(hi0 + 8)), s3 = h * (lda(lo0 + 12) + lda(hi0 + 12));
+	v4sf s4 = h * (lda(lo0 + 16) + lda(hi0 + 16)), s5 = h * (lda(lo0 + 20) + lda(hi0 + 20));
+	v4sf s6 = h * (lda(lo0 + 24) + lda(hi0 + 24)), s7 = h * (lda(lo0 + 28) + lda(hi0 + 28));
+#define PAIR(lo, hi, k)                                      \
+	do {                                                 \
+		const float *pl = (lo), *ph = (hi);           \
+		OPAQUE(pl);                                  \
+		OPAQUE(ph);                                  \
+		h = hb[k];                                   \
+		s0 += h * (lda(pl) + lda(ph));               \
+		s1 += h * (lda(pl + 4) + lda(ph + 4));       \
+		s2 += h * (lda(pl + 8) + lda(ph + 8));       \
+		s3 += h * (lda(pl + 12) + lda(ph + 12));     \
+		s4 += h * (lda(pl + 16) + lda(ph + 16));     \
+		s5 += h * (lda(pl + 20) + lda(ph + 20));     \
+		s6 += h * (lda(pl + 24) + lda(ph + 24));     \
+		s7 += h * (lda(pl + 28) + lda(ph + 28));     \
+	} while (0)
+	PAIR(lo1, hi1, 1);
+	PAIR(lo2, hi2, 2);
+	PAIR(lo3, hi3, 3);
+	for (int t = 1; t < HB_PAIRS / 4; t++) {
+		PAIR(lo0 - 4 * t, hi0 + 4 * t, 4 * t);
+		PAIR(lo1 - 4 * t, hi1 + 4 * t, 4 * t + 1);
+		PAIR(lo2 - 4 * t, hi2 + 4 * t, 4 * t + 2);
+		PAIR(lo3 - 4 * t, hi3 + 4 * t, 4 * t + 3);
 	}
-	for (int t = 0; t < GROUP; t++) {
-		ml[j + t] = suml[t];
-		mr[j + t] = sumr[t];
-	}
+#undef PAIR
+	st(m + c, s0);
+	st(m + c + 4, s1);
+	st(m + c + 8, s2);
+	st(m + c + 12, s3);
+	st(m + c + 16, s4);
+	st(m + c + 20, s5);
+	st(m + c + 24, s6);
+	st(m + c + 28, s7);
 }
 
 /* 4x: the midpoints of the 2x sequence x[j-1] m[j-1] x[j] m[j] x[j+1]
- * m[j+1] x[j+2]: qa[j] = x(j + 1/4), qb[j] = x(j + 3/4). */
-static inline void quarters(const float *restrict x, const float *restrict m, float *restrict qa,
-			    float *restrict qb, float g0, float g1, float g2, int j)
+ * m[j+1] x[j+2]: qa[j] = x(j + 1/4), qb[j] = x(j + 3/4). px[c] + s:
+ * x[j - 1 + c], aligned. */
+static inline void quarters(const float *const *px, int s, const float *m, float *qa, float *qb, v4sf g0,
+			    v4sf g1, v4sf g2, int j)
 {
-	for (int t = 0; t < GROUP; t++) {
-		int i = j + t;
-		qa[i] = g0 * (x[i] + m[i]) + g1 * (m[i - 1] + x[i + 1]) + g2 * (x[i - 1] + m[i + 1]);
-		qb[i] = g0 * (m[i] + x[i + 1]) + g1 * (x[i] + m[i + 1]) + g2 * (m[i - 1] + x[i + 2]);
+	v4sf xm1 = lda(px[0] + s), x0 = lda(px[1] + s), x1 = lda(px[2] + s), x2 = lda(px[3] + s);
+	v4sf mm1 = ld(m + j - 1), m0 = ld(m + j), m1 = ld(m + j + 1);
+	st(qa + j, g0 * (x0 + m0) + g1 * (mm1 + x1) + g2 * (xm1 + m1));
+	st(qb + j, g0 * (m0 + x1) + g1 * (x0 + m1) + g2 * (mm1 + x2));
+}
+
+/* Estimates of the interval [j, j+1) of one channel, without the point j
+ * (x0, x1: x[j], x[j+1]). */
+static inline v4sf interval_peaks(v4sf x0, v4sf x1, const float *m, const float *qa, const float *qb,
+				  v4sf two, int j)
+{
+	v4sf a = ld(qa + j), m0 = ld(m + j), b = ld(qb + j);
+	return vmax(vmax(vcurved(x0, a, m0, two), vcurved(a, m0, b, two)), vcurved(m0, b, x1, two));
+}
+
+/* True-peak detection for the samples written at indices [from, from + n),
+ * 1 <= n <= LATHE_SUBBLOCK: q of the samples DETECT_DELAY earlier (NULL:
+ * only the detector's state). The history before `from` is always there
+ * (the buffers keep more than the look-backs and a sub-block). */
+static void detect_true_peak(Limiter *l, int from, int n, float *q)
+{
+	const float *const *xcl = (const float *const *)l->a + XL, *const *xcr = (const float *const *)l->a + XR;
+	float *ml = l->a[ML], *mr = l->a[MR], *al = l->a[AL], *ar = l->a[AR], *bl = l->a[BL],
+	      *br = l->a[BR], *v0 = l->a[V0], *ipk = l->a[IPK];
+	const v4sf two = l->two;
+	/* Midpoints m[j], j in [from - HB_PAIRS, + n): the sub-block that
+	 * ends there (n < LATHE_SUBBLOCK: some again). */
+	midpoints(xcl, ml, l->hb4, from - HB_PAIRS + n - LATHE_SUBBLOCK);
+	midpoints(xcr, mr, l->hb4, from - HB_PAIRS + n - LATHE_SUBBLOCK);
+	/* The other stages: nv vectors that end where the range ends (the
+	 * first reaching back before it if n is not a multiple of 4), all at
+	 * the same alignment, so that each x operand has one aligned copy. */
+	const int nv = (n + 3) / 4, back = 4 * nv - n;
+	/* 4x points at j in [from - HB_PAIRS - 1, + n). */
+	{
+		const int j0 = from - HB_PAIRS - 1 - back;
+		const float *pl[4], *pr[4];
+		for (int c = 0; c < 4; c++) {
+			pl[c] = aligned_at(xcl, j0 - 1 + c);
+			pr[c] = aligned_at(xcr, j0 - 1 + c);
+		}
+		const v4sf g0 = splat(l->s2[0]), g1 = splat(l->s2[1]), g2 = splat(l->s2[2]);
+		for (int s = 0; s < 4 * nv; s += 4) {
+			quarters(pl, s, ml, al, bl, g0, g1, g2, j0 + s);
+			quarters(pr, s, mr, ar, br, g0, g1, g2, j0 + s);
+		}
 	}
-}
-
-/* Estimates at the sample points j + 1 (both channels). */
-static inline void point_peaks(const float *restrict xl, const float *restrict xr,
-			       const float *restrict al, const float *restrict ar,
-			       const float *restrict bl, const float *restrict br, float *restrict v0, int j)
-{
-	for (int t = 0; t < GROUP; t++) {
-		int i = j + t;
-		v0[i + 1] = max_f(curved(bl[i], xl[i + 1], al[i + 1]), curved(br[i], xr[i + 1], ar[i + 1]));
+	/* Estimates at the sample points j in [from - HB_PAIRS - 1, + n),
+	 * both channels. */
+	{
+		const int j0 = from - HB_PAIRS - 1 - back;
+		const float *pl = aligned_at(xcl, j0), *pr = aligned_at(xcr, j0);
+		for (int s = 0; s < 4 * nv; s += 4) {
+			const int j = j0 + s;
+			st(v0 + j, vmax(vcurved(ld(bl + j - 1), lda(pl + s), ld(al + j), two),
+					vcurved(ld(br + j - 1), lda(pr + s), ld(ar + j), two)));
+		}
 	}
-}
-
-/* Estimates of the intervals [j, j+1) of one channel, without the point j. */
-static inline void interval_peaks(const float *restrict x, const float *restrict m,
-				  const float *restrict qa, const float *restrict qb, float *restrict out, int j)
-{
-	for (int t = 0; t < GROUP; t++) {
-		int i = j + t;
-		out[t] = max_f(max_f(curved(x[i], qa[i], m[i]), curved(qa[i], m[i], qb[i])),
-			       curved(m[i], qb[i], x[i + 1]));
+	/* ipk[j]: the interval [j, j+1) with its first point, j in
+	 * [from - DETECT_DELAY, + n). */
+	{
+		const int j0 = from - DETECT_DELAY - back;
+		const float *pl0 = aligned_at(xcl, j0), *pl1 = aligned_at(xcl, j0 + 1);
+		const float *pr0 = aligned_at(xcr, j0), *pr1 = aligned_at(xcr, j0 + 1);
+		for (int s = 0; s < 4 * nv; s += 4) {
+			const int j = j0 + s;
+			v4sf el = interval_peaks(lda(pl0 + s), lda(pl1 + s), ml, al, bl, two, j);
+			v4sf er = interval_peaks(lda(pr0 + s), lda(pr1 + s), mr, ar, br, two, j);
+			st(ipk + j, vmax(ld(v0 + j), vmax(el, er)));
+		}
 	}
-}
-
-/* ipk[j]: the interval [j, j+1) with its first point; then q[j]: both
- * intervals around j and the point j + 1. */
-static inline void combine(const float *restrict v0, const float *restrict el,
-			   const float *restrict er, float *restrict ipk, float *restrict q, int j)
-{
-	for (int t = 0; t < GROUP; t++)
-		ipk[j + t] = max_f(v0[j + t], max_f(el[t], er[t]));
-	for (int t = 0; t < GROUP; t++)
-		q[t] = max_f(max_f(ipk[j + t - 1], ipk[j + t]), v0[j + t + 1]);
-}
-
-/* True-peak detection for the GROUP frames whose samples were written at
- * indices p.., each giving q of the sample DETECT_DELAY earlier. */
-static void detect_group(float *const *a, const float *hb, const float *s2, int p, float *q)
-{
-	midpoints(a[XL], a[XR], a[ML], a[MR], hb, p - HB_PAIRS);
-	const int j2 = p - HB_PAIRS - 1;
-	quarters(a[XL], a[ML], a[AL], a[BL], s2[0], s2[1], s2[2], j2);
-	quarters(a[XR], a[MR], a[AR], a[BR], s2[0], s2[1], s2[2], j2);
-
-	const int j = p - DETECT_DELAY;
-	float el[GROUP], er[GROUP];
-	point_peaks(a[XL], a[XR], a[AL], a[AR], a[BL], a[BR], a[V0], j);
-	interval_peaks(a[XL], a[ML], a[AL], a[BL], el, j);
-	interval_peaks(a[XR], a[MR], a[AR], a[BR], er, j);
-	combine(a[V0], el, er, a[IPK], q, j);
-}
-
-/* Detection for the samples written at indices [from, to); the history
- * before `from` is always there (the buffers keep more than a group). */
-static void detect_true_peak(Limiter *l, int from, int to, float *q)
-{
-	int p = from;
-	for (; p + GROUP <= to; p += GROUP)
-		detect_group(l->a, l->hb, l->s2, p, q + (p - from));
-	if (p < to) {
-		float last[GROUP];
-		detect_group(l->a, l->hb, l->s2, to - GROUP, last);
-		memcpy(q + (p - from), last + (GROUP - (to - p)), (size_t)(to - p) * sizeof(float));
+	if (!q)
+		return;
+	/* q[j]: both intervals around j and the point j + 1. */
+	for (int s = 0; s < 4 * nv; s += 4) {
+		const int i = s - back, j = from - DETECT_DELAY + i;
+		v4sf v = vmax(vmax(ld(ipk + j - 1), ld(ipk + j)), ld(v0 + j + 1));
+		if (i >= 0)
+			st(q + i, v);
+		else /* the first vector reached back before the call */
+			for (int t = -i; t < 4; t++)
+				q[i + t] = v[t];
 	}
 }
 
@@ -549,8 +745,8 @@ static void detect_true_peak(Limiter *l, int from, int to, float *q)
 static void rewind_buffers(Limiter *l)
 {
 	int shift = l->w - l->keep;
-	for (int k = 0; k < N_ARRAYS; k++)
-		memmove(l->a[k], l->a[k] + shift, (size_t)l->keep * sizeof(float));
+	for (int k = 0; k < N_ARRAYS; k++) /* the copies' last entries too */
+		memmove(l->a[k], l->a[k] + shift, (size_t)(l->keep + 3) * sizeof(float));
 	l->w = l->keep;
 }
 
@@ -560,12 +756,15 @@ static void limiter_process(void *self, float *left, float *right, int n)
 	float q[LATHE_SUBBLOCK], hold[LATHE_SUBBLOCK], g[LATHE_SUBBLOCK], gain[LATHE_SUBBLOCK];
 	float ceil_now[LATHE_SUBBLOCK], inv_ceil[LATHE_SUBBLOCK];
 	l->primed = true;
-	if (l->w + n > l->buf_len)
+	if (l->w + n + BUF_PAD > l->buf_len)
 		rewind_buffers(l);
 	const int w = l->w;
 	float *xl = l->a[XL], *xr = l->a[XR], *ceil_at = l->a[CEIL];
 
-	/* 1. Input into the delay line. */
+	/* 1. Input into the delay line and its shifted copies. */
+	float *xl1 = l->a[XL1] + 1, *xl2 = l->a[XL2] + 2, *xl3 = l->a[XL3] + 3;
+	float *xr1 = l->a[XR1] + 1, *xr2 = l->a[XR2] + 2, *xr3 = l->a[XR3] + 3;
+	int done = 0; /* frames already in the copies */
 	if (level_moving(&l->in) || level_moving(&l->ceil)) {
 		/* Samples detected while the ceiling moves leave the delay line
 		 * `latency` frames later. */
@@ -582,14 +781,31 @@ static void limiter_process(void *self, float *left, float *right, int n)
 		}
 	} else {
 		const float gin = (float)l->in.value, c = (float)l->ceil.value, ic = l->inv_ceil;
-		for (int i = 0; i < n; i++) {
+		const v4sf g4 = splat(gin);
+		for (; done + 4 <= n; done += 4) {
+			const int i = w + done;
+			v4sf yl = vsane(ld(left + done), g4), yr = vsane(ld(right + done), g4);
+			st(xl + i, yl);
+			st(xl1 + i, yl);
+			st(xl2 + i, yl);
+			st(xl3 + i, yl);
+			st(xr + i, yr);
+			st(xr1 + i, yr);
+			st(xr2 + i, yr);
+			st(xr3 + i, yr);
+		}
+		for (int i = done; i < n; i++) {
 			xl[w + i] = sane(left[i], gin);
 			xr[w + i] = sane(right[i], gin);
 		}
-		for (int i = 0; i < LATHE_SUBBLOCK; i++) {
-			ceil_now[i] = c;
-			inv_ceil[i] = ic;
+		for (int k = 0; k < LATHE_SUBBLOCK; k++) {
+			ceil_now[k] = c;
+			inv_ceil[k] = ic;
 		}
+	}
+	for (int i = w + done; i < w + n; i++) {
+		xl1[i] = xl2[i] = xl3[i] = xl[i];
+		xr1[i] = xr2[i] = xr3[i] = xr[i];
 	}
 
 	/* 2. Detection: q of the samples DETECT_DELAY frames back. */
@@ -597,35 +813,67 @@ static void limiter_process(void *self, float *left, float *right, int n)
 		if (l->tp_stale) {
 			/* Rebuild the detector's look-backs (3 stages of one
 			 * sample each) from the delay line, which is always full. */
-			float scratch[4];
-			detect_true_peak(l, w - 4, w, scratch);
+			detect_true_peak(l, w - 8, 8, NULL);
 			l->tp_stale = false;
 		}
-		detect_true_peak(l, w, w + n, q);
+		detect_true_peak(l, w, n, q);
 	} else {
 		for (int i = 0; i < n; i++) {
 			int j = w + i - DETECT_DELAY;
 			q[i] = max_f(fabsf(xl[j]), fabsf(xr[j]));
 		}
 	}
-	for (int i = 0; i < n; i++) {
-		q[i] = max_f(q[i] * inv_ceil[i], 1.0f);
-		ceil_at[w + i - DETECT_DELAY] = ceil_now[i];
+	{
+		int i = 0;
+		for (; i + 4 <= n; i += 4) {
+			st(q + i, vmax(ld(q + i) * ld(inv_ceil + i), splat(1.0f)));
+			st(ceil_at + w + i - DETECT_DELAY, ld(ceil_now + i));
+		}
+		for (; i < n; i++) {
+			q[i] = max_f(q[i] * inv_ceil[i], 1.0f);
+			ceil_at[w + i - DETECT_DELAY] = ceil_now[i];
+		}
 	}
 
-	/* 3. Hold: the maximum of q over the last H frames. */
+	/* 3. Hold: the maximum of q over the last H frames, four frames at a
+	 * time within a block (the running maximum as a scan in the vector),
+	 * the rest one by one. */
 	const int hl = l->hold_len;
+	float *blk = l->blk, *suffix = l->suffix;
 	float prefix = l->prefix;
 	int bpos = l->blk_pos;
-	for (int i = 0; i < n; i++) {
-		l->blk[bpos] = q[i];
-		prefix = max_f(prefix, q[i]);
-		hold[i] = max_f(prefix, l->suffix[bpos + 1]);
-		if (++bpos == hl) {
+	for (int i = 0; i < n;) {
+		const int end = i + (hl - bpos < n - i ? hl - bpos : n - i);
+		for (; i + 4 <= end; i += 4, bpos += 4) {
+			v4sf v = ld(q + i);
+			st(blk + bpos, v);
+			v = vmax(v, shift_in(v, 1));
+			v = vmax(v, shift_in(v, 2));
+			v = vmax(v, splat(prefix));
+			prefix = v[3];
+			st(hold + i, vmax(v, ld(suffix + bpos + 1)));
+		}
+		for (; i < end; i++, bpos++) {
+			blk[bpos] = q[i];
+			prefix = max_f(prefix, q[i]);
+			hold[i] = max_f(prefix, suffix[bpos + 1]);
+		}
+		if (bpos == hl) {
+			/* The block's suffix maxima, from its end: the scan
+			 * again, four at a time, mirrored. */
 			float m = 1.0f;
-			for (int o = hl - 1; o >= 0; o--) {
-				m = max_f(m, l->blk[o]);
-				l->suffix[o] = m;
+			int o = hl;
+			for (; o % 4; o--) {
+				m = max_f(m, blk[o - 1]);
+				suffix[o - 1] = m;
+			}
+			for (o -= 4; o >= 0; o -= 4) {
+				v4sf v = ld(blk + o);
+				v = vmax(v, shift_out(v, 1));
+				v = vmax(v, shift_out(v, 2));
+				v = vmax(v, splat(m));
+				m = v[0];
+				st(suffix + o, v);
 			}
 			prefix = 1.0f;
 			bpos = 0;
@@ -639,8 +887,15 @@ static void limiter_process(void *self, float *left, float *right, int n)
 	 * run over the whole sub-block (a fixed length vectorises); frames
 	 * beyond n are padding, computed and ignored. */
 	bool busy = l->env > 0.0;
-	for (int i = 0; i < n; i++)
-		busy |= hold[i] > 1.0f;
+	{
+		v4si any = { 0, 0, 0, 0 };
+		int i = 0;
+		for (; i + 4 <= n; i += 4)
+			any |= ld(hold + i) > splat(1.0f);
+		for (; i < n; i++)
+			busy |= hold[i] > 1.0f;
+		busy |= (any[0] | any[1] | any[2] | any[3]) != 0;
+	}
 	if (busy) {
 		float t[LATHE_SUBBLOCK], e[LATHE_SUBBLOCK];
 		for (int i = n; i < LATHE_SUBBLOCK; i++)
@@ -683,22 +938,31 @@ static void limiter_process(void *self, float *left, float *right, int n)
 			g[i] = 1.0f;
 	}
 
-	/* 5. The three moving averages. */
+	/* 5. The three moving averages, in runs between the wraps of their
+	 * circular buffers. */
 	const int box = l->box;
+	int32_t *box1 = l->box1;
+	int64_t *box2 = l->box2, *box3 = l->box3;
+	const double gs = l->gain_scale;
 	int bp = l->box_pos;
 	int64_t sum1 = l->sum1, sum2 = l->sum2, sum3 = l->sum3;
 	float last = l->gain;
-	for (int i = 0; i < n; i++) {
-		int32_t u = (int32_t)(g[i] * (float)GAIN_ONE);
-		sum1 += u - l->box1[bp];
-		l->box1[bp] = u;
-		sum2 += sum1 - l->box2[bp];
-		l->box2[bp] = sum1;
-		sum3 += sum2 - l->box3[bp];
-		l->box3[bp] = sum2;
-		if (++bp == box)
+	for (int i = 0; i < n;) {
+		int run = box - bp < n - i ? box - bp : n - i;
+		for (int k = 0; k < run; k++) {
+			int32_t u = (int32_t)(g[i + k] * (float)GAIN_ONE);
+			sum1 += u - box1[bp + k];
+			box1[bp + k] = u;
+			sum2 += sum1 - box2[bp + k];
+			box2[bp + k] = sum1;
+			sum3 += sum2 - box3[bp + k];
+			box3[bp + k] = sum2;
+			gain[i + k] = last = (float)((double)sum3 * gs);
+		}
+		i += run;
+		bp += run;
+		if (bp == box)
 			bp = 0;
-		gain[i] = last = (float)((double)sum3 * l->gain_scale);
 	}
 	l->box_pos = bp;
 	l->sum1 = sum1;
@@ -720,8 +984,16 @@ static void limiter_process(void *self, float *left, float *right, int n)
 		}
 		l->ceil_settle = l->ceil_settle > n ? l->ceil_settle - n : 0;
 	} else {
-		for (int i = 0; i < n; i++) {
-			float c = ceil_now[i];
+		/* The ceiling is constant here (it did not move in this call). */
+		const float c = ceil_now[0];
+		const v4sf c4 = splat(c), mc4 = splat(-c);
+		int i = 0;
+		for (; i + 4 <= n; i += 4) {
+			v4sf g4 = ld(gain + i);
+			st(left + i, vmin(vmax(ld(xl + d + i) * g4, mc4), c4));
+			st(right + i, vmin(vmax(ld(xr + d + i) * g4, mc4), c4));
+		}
+		for (; i < n; i++) {
 			left[i] = min_f(max_f(xl[d + i] * gain[i], -c), c);
 			right[i] = min_f(max_f(xr[d + i] * gain[i], -c), c);
 		}
