@@ -70,8 +70,8 @@ check: deps
 test: lathe $(TESTS)
 	@LATHE=./lathe tests/run $(TESTS)
 
-bench: lathe $(B)/tests/bench
-	@$(B)/tests/bench
+bench: lathe $(B)/tests/bench/bench
+	@$(B)/tests/bench/bench
 
 deps:
 	@missing=""; \

@@ -35,6 +35,7 @@
  */
 #include "oversample.h"
 #include "dsp.h"
+#include "simd.h"
 
 #include <math.h>
 #include <stdbool.h>
@@ -48,19 +49,6 @@
 #define NV 4
 #define BLOCK (4 * NV)
 
-typedef float v4sf __attribute__((vector_size(16)));
-
-static inline v4sf ld(const float *p)
-{
-	v4sf v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void st(float *p, v4sf v)
-{
-	memcpy(p, &v, sizeof(v));
-}
 
 #if defined(__clang__)
 #define SHUF(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
@@ -72,8 +60,8 @@ typedef int v4si __attribute__((vector_size(16)));
 typedef struct {
 	int m;        /* half-band of 4m + 3 taps */
 	int p;        /* down: pair member (0 or 1) feeding the FIR phase */
-	v4sf *up;     /* m + 1 folded taps, oldest pair first, broadcast: 2 h */
-	v4sf *down;   /* m + 1 folded taps, broadcast: h */
+	LatheV4f *up;     /* m + 1 folded taps, oldest pair first, broadcast: 2 h */
+	LatheV4f *down;   /* m + 1 folded taps, broadcast: h */
 	/* Histories, S floats per frame, oldest first. */
 	float *hup;   /* up input: S (2m + 1 + in) + BLOCK */
 	float *hfir;  /* down, FIR-phase inputs: S (2m + 1 + in) + BLOCK */
@@ -421,16 +409,16 @@ LatheOversampler *lathe_oversampler_new(double rate, int factor, int channels)
 	for (int k = 0; k < stages; k++) {
 		Stage *s = &os->stage[k];
 		int m = s->m;
-		s->up = (v4sf *)(void *)p;
+		s->up = (LatheV4f *)(void *)p;
 		p += 4 * (m + 1);
-		s->down = (v4sf *)(void *)p;
+		s->down = (LatheV4f *)(void *)p;
 		p += 4 * (m + 1);
 		/* Folded tap j pairs the j-th oldest and j-th newest of the 2m + 2
 		 * FIR-phase samples: offset c - 2j from the centre, odd[m - j]. */
 		for (int j = 0; j <= m; j++) {
 			float u = (float)(2.0 * odd[k][m - j]), d = (float)odd[k][m - j];
-			s->up[j] = (v4sf){ u, u, u, u };
-			s->down[j] = (v4sf){ d, d, d, d };
+			s->up[j] = (LatheV4f){ u, u, u, u };
+			s->down[j] = (LatheV4f){ d, d, d, d };
 		}
 	}
 	for (int k = 0; k < stages; k++) {
@@ -487,7 +475,7 @@ int lathe_oversampler_stage_taps(const LatheOversampler *os, int k)
 static inline void copy4(float *dst, const float *src, int n)
 {
 	for (int i = 0; i < n; i += 4)
-		st(dst + i, ld(src + i));
+		lathe_v4f_store(dst + i, lathe_v4f_load(src + i));
 }
 
 /* After a call of `total` floats: move the newest `keep` of the history
@@ -507,42 +495,42 @@ static inline void slide(float *buf, int total, int keep)
  * summed from j = 0. The loops have constant trip counts (m too, where
  * the caller passes one) so that they unroll and a[] lives in registers. */
 static inline __attribute__((always_inline))
-void fir_block(const v4sf *restrict c, int m, const float *x, int S, v4sf a[NV])
+void fir_block(const LatheV4f *restrict c, int m, const float *x, int S, LatheV4f a[NV])
 {
 	const float *f = x, *r = x + S * (2 * m + 1);
-	v4sf k = c[0];
+	LatheV4f k = c[0];
 #pragma GCC unroll 8
 	for (int v = 0; v < NV; v++)
-		a[v] = k * (ld(f + 4 * v) + ld(r + 4 * v));
+		a[v] = k * (lathe_v4f_load(f + 4 * v) + lathe_v4f_load(r + 4 * v));
 #pragma GCC unroll 4
 	for (int j = 1; j <= m; j++) {
 		k = c[j];
 		const float *fj = f + S * j, *rj = r - S * j;
 #pragma GCC unroll 8
 		for (int v = 0; v < NV; v++)
-			a[v] += k * (ld(fj + 4 * v) + ld(rj + 4 * v));
+			a[v] += k * (lathe_v4f_load(fj + 4 * v) + lathe_v4f_load(rj + 4 * v));
 	}
 }
 
 /* Two vectors of consecutive frames: the even frames (first of each
  * pair), and the odd ones. */
-static inline v4sf evens(v4sf a, v4sf b, int S)
+static inline LatheV4f evens(LatheV4f a, LatheV4f b, int S)
 {
 	return S == 1 ? SHUF(a, b, 0, 2, 4, 6) : SHUF(a, b, 0, 1, 4, 5);
 }
 
-static inline v4sf odds(v4sf a, v4sf b, int S)
+static inline LatheV4f odds(LatheV4f a, LatheV4f b, int S)
 {
 	return S == 1 ? SHUF(a, b, 1, 3, 5, 7) : SHUF(a, b, 2, 3, 6, 7);
 }
 
 /* Frames f0 c0 f1 c1 ... from f and c: the first half, then the second. */
-static inline v4sf zip_lo(v4sf f, v4sf c, int S)
+static inline LatheV4f zip_lo(LatheV4f f, LatheV4f c, int S)
 {
 	return S == 1 ? SHUF(f, c, 0, 4, 1, 5) : SHUF(f, c, 0, 1, 4, 5);
 }
 
-static inline v4sf zip_hi(v4sf f, v4sf c, int S)
+static inline LatheV4f zip_hi(LatheV4f f, LatheV4f c, int S)
 {
 	return S == 1 ? SHUF(f, c, 2, 6, 3, 7) : SHUF(f, c, 2, 3, 6, 7);
 }
@@ -571,21 +559,21 @@ void up_stage(const Stage *s, int m, float *restrict out, float *restrict ph0, f
 	/* Centre phase of the output at float o: input frame i + m + 1. */
 	const float *ctr = buf + S * (m + 1);
 	for (int o = 0; o < total; o += BLOCK) {
-		v4sf a[NV];
+		LatheV4f a[NV];
 		fir_block(s->up, m, buf + o, S, a);
 		if (!out) {
 #pragma GCC unroll 8
 			for (int v = 0; v < NV; v++)
-				st(ph0 + o + 4 * v, a[v]);
+				lathe_v4f_store(ph0 + o + 4 * v, a[v]);
 			continue;
 		}
 		float tmp[2 * BLOCK];
 		float *dst = o + BLOCK <= total ? out + 2 * o : tmp;
 #pragma GCC unroll 8
 		for (int v = 0; v < NV; v++) {
-			v4sf c = ld(ctr + o + 4 * v);
-			st(dst + 8 * v, zip_lo(a[v], c, S));
-			st(dst + 8 * v + 4, zip_hi(a[v], c, S));
+			LatheV4f c = lathe_v4f_load(ctr + o + 4 * v);
+			lathe_v4f_store(dst + 8 * v, zip_lo(a[v], c, S));
+			lathe_v4f_store(dst + 8 * v + 4, zip_hi(a[v], c, S));
 		}
 		if (dst == tmp)
 			memcpy(out + 2 * o, tmp, sizeof(float) * (size_t)(2 * (total - o)));
@@ -602,9 +590,9 @@ void split(const Stage *s, const float *restrict in, int n, int S)
 	float *e = even_in(s, S), *o = odd_in(s, S);
 	int total = S * n, i = 0;
 	for (; i + 4 <= total; i += 4) {
-		v4sf a = ld(in + 2 * i), b = ld(in + 2 * i + 4);
-		st(e + i, evens(a, b, S));
-		st(o + i, odds(a, b, S));
+		LatheV4f a = lathe_v4f_load(in + 2 * i), b = lathe_v4f_load(in + 2 * i + 4);
+		lathe_v4f_store(e + i, evens(a, b, S));
+		lathe_v4f_store(o + i, odds(a, b, S));
 	}
 	for (; i < total; i += S)
 		for (int c = 0; c < S; c++) {
@@ -627,19 +615,19 @@ void down_stage(const Stage *s, int m, float *restrict out, const Stage *next, i
 	float *e = next ? even_in(next, S) : NULL, *od = next ? odd_in(next, S) : NULL;
 	/* Centre phase of the output at float o: centre frame i + 1 + p. */
 	const float *cc = ctr + S * (1 + s->p);
-	const v4sf half = { 0.5f, 0.5f, 0.5f, 0.5f };
+	const LatheV4f half = { 0.5f, 0.5f, 0.5f, 0.5f };
 	for (int o = 0; o < total; o += BLOCK) {
-		v4sf a[NV];
+		LatheV4f a[NV];
 		fir_block(s->down, m, fir + o, S, a);
 #pragma GCC unroll 8
 		for (int v = 0; v < NV; v++)
-			a[v] += half * ld(cc + o + 4 * v);
+			a[v] += half * lathe_v4f_load(cc + o + 4 * v);
 		if (next) {
 			/* Consecutive frames (a partial block fills slack). */
 #pragma GCC unroll 4
 			for (int v = 0; v < NV; v += 2) {
-				st(e + o / 2 + 2 * v, evens(a[v], a[v + 1], S));
-				st(od + o / 2 + 2 * v, odds(a[v], a[v + 1], S));
+				lathe_v4f_store(e + o / 2 + 2 * v, evens(a[v], a[v + 1], S));
+				lathe_v4f_store(od + o / 2 + 2 * v, odds(a[v], a[v + 1], S));
 			}
 			continue;
 		}
@@ -647,7 +635,7 @@ void down_stage(const Stage *s, int m, float *restrict out, const Stage *next, i
 		float *dst = o + BLOCK <= total ? out + o : tmp;
 #pragma GCC unroll 8
 		for (int v = 0; v < NV; v++)
-			st(dst + 4 * v, a[v]);
+			lathe_v4f_store(dst + 4 * v, a[v]);
 		if (dst == tmp)
 			memcpy(out + o, tmp, sizeof(float) * (size_t)(total - o));
 	}
@@ -677,7 +665,7 @@ void up_all(LatheOversampler *os, const float *in, float *out, int n, int S)
 	int top = os->stages - 1, total = S * n, i = 0;
 	float *dst = up_in(&s[0], S);
 	for (; i + 4 <= total; i += 4)
-		st(dst + i, ld(in + i));
+		lathe_v4f_store(dst + i, lathe_v4f_load(in + i));
 	for (; i < total; i++)
 		dst[i] = in[i];
 	for (int k = 0; k <= top; k++) {

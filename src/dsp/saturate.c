@@ -50,6 +50,7 @@
  */
 #include "saturate.h"
 #include "dsp.h"
+#include "simd.h"
 #include "oversample.h"
 
 #include <stdbool.h>
@@ -84,22 +85,9 @@
  * before it). */
 #define WARM 2
 
-typedef float v4sf __attribute__((vector_size(16)));
 typedef int v4si __attribute__((vector_size(16)));
 
-static inline v4sf ld(const float *p)
-{
-	v4sf v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void st(float *p, v4sf v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline v4sf splat(float x) { return (v4sf){ x, x, x, x }; }
+static inline LatheV4f splat(float x) { return (LatheV4f){ x, x, x, x }; }
 
 #if defined(__clang__)
 #define SHUF(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
@@ -108,25 +96,25 @@ static inline v4sf splat(float x) { return (v4sf){ x, x, x, x }; }
 #endif
 
 /* x clamped to [-lim, lim] (x is never NaN here). */
-static inline v4sf clamp4(v4sf x, float lim)
+static inline LatheV4f clamp4(LatheV4f x, float lim)
 {
 #ifdef __SSE2__
-	return (v4sf)_mm_max_ps(_mm_min_ps((__m128)x, (__m128)splat(lim)), (__m128)splat(-lim));
+	return (LatheV4f)_mm_max_ps(_mm_min_ps((__m128)x, (__m128)splat(lim)), (__m128)splat(-lim));
 #else
-	v4sf hi = splat(lim), lo = splat(-lim);
+	LatheV4f hi = splat(lim), lo = splat(-lim);
 	v4si a = x < hi;
-	x = (v4sf)((a & (v4si)x) | (~a & (v4si)hi));
+	x = (LatheV4f)((a & (v4si)x) | (~a & (v4si)hi));
 	v4si b = x > lo;
-	return (v4sf)((b & (v4si)x) | (~b & (v4si)lo));
+	return (LatheV4f)((b & (v4si)x) | (~b & (v4si)lo));
 #endif
 }
 
 /* Non-finite lanes become 0 (x - x is 0 only for finite x); finite lanes
  * pass untouched, -0 included. */
-static inline v4sf finite4(v4sf x)
+static inline LatheV4f finite4(LatheV4f x)
 {
 	v4si ok = (x - x) == splat(0.0f);
-	return (v4sf)((v4si)x & ok);
+	return (LatheV4f)((v4si)x & ok);
 }
 
 /* Floats of an interleaved delay line of d frames: the history, a
@@ -187,13 +175,13 @@ typedef struct {
  * Odd by construction, so the tape curve makes no even harmonics. */
 #define TANH_LIMIT 7.0f
 
-static inline v4sf tanh4(v4sf x)
+static inline LatheV4f tanh4(LatheV4f x)
 {
 	x = clamp4(x, TANH_LIMIT);
-	v4sf s = x * x;
-	v4sf p = x * (((2.774653266e-02f * s + 1.592834567e+01f) * s + 8.560492680e+02f) * s
+	LatheV4f s = x * x;
+	LatheV4f p = x * (((2.774653266e-02f * s + 1.592834567e+01f) * s + 8.560492680e+02f) * s
 		      + 6.947489089e+03f);
-	v4sf q = ((s + 1.469386177e+02f) * s + 3.171832338e+03f) * s + 6.947489089e+03f;
+	LatheV4f q = ((s + 1.469386177e+02f) * s + 3.171832338e+03f) * s + 6.947489089e+03f;
 	return p / q;
 }
 
@@ -202,16 +190,16 @@ static void curve(int type, float *restrict buf, int len)
 {
 	if (type == 0) {
 		for (int i = 0; i < len; i += 4)
-			st(buf + i, tanh4(ld(buf + i)));
+			lathe_v4f_store(buf + i, tanh4(lathe_v4f_load(buf + i)));
 	} else if (type == 1) {
 		for (int i = 0; i < len; i += 4) {
-			v4sf t = tanh4(ld(buf + i));
-			st(buf + i, t + TUBE_K * t * t);
+			LatheV4f t = tanh4(lathe_v4f_load(buf + i));
+			lathe_v4f_store(buf + i, t + TUBE_K * t * t);
 		}
 	} else {
 		for (int i = 0; i < len; i += 4) {
-			v4sf v = clamp4(ld(buf + i), 1.5f);
-			st(buf + i, v - (4.0f / 27.0f) * v * v * v);
+			LatheV4f v = clamp4(lathe_v4f_load(buf + i), 1.5f);
+			lathe_v4f_store(buf + i, v - (4.0f / 27.0f) * v * v * v);
 		}
 	}
 }
@@ -350,7 +338,7 @@ static int saturate_latency(const void *self)
 static inline void copy4(float *dst, const float *src, int n)
 {
 	for (int i = 0; i < n; i += 4)
-		st(dst + i, ld(src + i));
+		lathe_v4f_store(dst + i, lathe_v4f_load(src + i));
 }
 
 /* Delay the n floats of io (n even, io with slack to a multiple of 4)
@@ -418,33 +406,33 @@ static bool ramp_fill(LatheRamp *r, float *dst, int n)
 }
 
 /* n floats from p[i..], 4 at most, zero-padded. */
-static inline v4sf ld_part(const float *p, int i, int n)
+static inline LatheV4f ld_part(const float *p, int i, int n)
 {
 	if (i + 4 <= n)
-		return ld(p + i);
+		return lathe_v4f_load(p + i);
 	float t[4] = { 0.0f, 0.0f, 0.0f, 0.0f };
 	for (int k = 0; i + k < n; k++)
 		t[k] = p[i + k];
-	return ld(t);
+	return lathe_v4f_load(t);
 }
 
-static inline void st_part(float *p, int i, int n, v4sf v)
+static inline void st_part(float *p, int i, int n, LatheV4f v)
 {
 	if (i + 4 <= n) {
-		st(p + i, v);
+		lathe_v4f_store(p + i, v);
 		return;
 	}
 	float t[4];
-	st(t, v);
+	lathe_v4f_store(t, v);
 	for (int k = 0; i + k < n; k++)
 		p[i + k] = t[k];
 }
 
 /* Four per-frame values v[0..3] as two interleaved vectors, each value
  * twice (once per channel): frames 0 and 1, then 2 and 3. */
-static inline void dup2(const float *v, v4sf *lo, v4sf *hi)
+static inline void dup2(const float *v, LatheV4f *lo, LatheV4f *hi)
 {
-	v4sf a = ld(v);
+	LatheV4f a = lathe_v4f_load(v);
 	*lo = SHUF(a, a, 0, 4, 1, 5);
 	*hi = SHUF(a, a, 2, 6, 3, 7);
 }
@@ -495,17 +483,17 @@ static void segment(Saturate *s, float *left, float *right, int n)
 	/* Input, interleaved: non-finite samples become silence; the wet
 	 * path's input is driven and clamped. */
 	for (int i = 0; i < n4; i += 4) {
-		v4sf l = finite4(ld_part(left, i, n)), r = finite4(ld_part(right, i, n));
-		v4sf x0 = SHUF(l, r, 0, 4, 1, 5), x1 = SHUF(l, r, 2, 6, 3, 7);
-		v4sf g0, g1;
+		LatheV4f l = finite4(ld_part(left, i, n)), r = finite4(ld_part(right, i, n));
+		LatheV4f x0 = SHUF(l, r, 0, 4, 1, 5), x1 = SHUF(l, r, 2, 6, 3, 7);
+		LatheV4f g0, g1;
 		if (g_const)
 			g0 = g1 = splat(s->drive.to);
 		else
 			dup2(g + i, &g0, &g1);
-		st(w.x + 2 * i, x0);
-		st(w.x + 2 * i + 4, x1);
-		st(w.u + 2 * i, clamp4(g0 * x0, WET_LIMIT));
-		st(w.u + 2 * i + 4, clamp4(g1 * x1, WET_LIMIT));
+		lathe_v4f_store(w.x + 2 * i, x0);
+		lathe_v4f_store(w.x + 2 * i + 4, x1);
+		lathe_v4f_store(w.u + 2 * i, clamp4(g0 * x0, WET_LIMIT));
+		lathe_v4f_store(w.u + 2 * i + 4, clamp4(g1 * x1, WET_LIMIT));
 	}
 
 	/* Tube DC: a one-pole low-pass of K tanh(u)^2 times the tube's
@@ -528,8 +516,8 @@ static void segment(Saturate *s, float *left, float *right, int n)
 				}
 			else
 				for (int k = 0; k < nv; k += 4) {
-					v4sf t = ld(sq + k);
-					st(sq + k, t * (TUBE_K * t));
+					LatheV4f t = lathe_v4f_load(sq + k);
+					lathe_v4f_store(sq + k, t * (TUBE_K * t));
 				}
 		}
 		/* Both channels in one loop: the independent recursions overlap. */
@@ -562,27 +550,27 @@ static void segment(Saturate *s, float *left, float *right, int n)
 		w.y[0][k] = 0.0f;
 	delay(s->dry, 2 * s->latency, w.x, 2 * n);
 	if (mix_const && out_const) {
-		v4sf m = splat(s->mix.to), dm = splat(1.0f - s->mix.to), o = splat(s->out.to);
+		LatheV4f m = splat(s->mix.to), dm = splat(1.0f - s->mix.to), o = splat(s->out.to);
 		for (int k = 0; k < nv; k += 4)
-			st(w.x + k, dm * ld(w.x + k) + m * (o * ld(w.y[0] + k)));
+			lathe_v4f_store(w.x + k, dm * lathe_v4f_load(w.x + k) + m * (o * lathe_v4f_load(w.y[0] + k)));
 	} else {
 		for (int i = 0; mix_const && i < LATHE_SUBBLOCK; i++)
 			w.mix[i] = s->mix.to;
 		for (int i = 0; out_const && i < LATHE_SUBBLOCK; i++)
 			w.out[i] = s->out.to;
 		for (int i = 0; i < n4; i += 4) {
-			v4sf m[2], o[2];
+			LatheV4f m[2], o[2];
 			dup2(w.mix + i, &m[0], &m[1]);
 			dup2(w.out + i, &o[0], &o[1]);
 			for (int h = 0; h < 2; h++) {
 				int k = 2 * i + 4 * h;
-				st(w.x + k, (1.0f - m[h]) * ld(w.x + k) + m[h] * (o[h] * ld(w.y[0] + k)));
+				lathe_v4f_store(w.x + k, (1.0f - m[h]) * lathe_v4f_load(w.x + k) + m[h] * (o[h] * lathe_v4f_load(w.y[0] + k)));
 			}
 		}
 	}
 	/* Back to two channels. */
 	for (int i = 0; i < n4; i += 4) {
-		v4sf x0 = ld(w.x + 2 * i), x1 = ld(w.x + 2 * i + 4);
+		LatheV4f x0 = lathe_v4f_load(w.x + 2 * i), x1 = lathe_v4f_load(w.x + 2 * i + 4);
 		st_part(left, i, n, SHUF(x0, x1, 0, 2, 4, 6));
 		st_part(right, i, n, SHUF(x0, x1, 1, 3, 5, 7));
 	}

@@ -16,7 +16,7 @@
 
 #include "chain.h"
 #include "session.h"
-#include "signals.h"
+#include "../signals.h"
 
 #define RATE 48000
 #define SECONDS 60
