@@ -15,44 +15,11 @@
 #include "dsp/comp.h"
 #include "dsp/dynamics.h"
 #include "dsp/dsp.h"
+#include "module_rig.h"
 
 #define SB LATHE_SUBBLOCK
 
 static const LatheModuleClass *const K = &lathe_comp_class;
-
-/* A compressor with the registry's defaults and then the given settings,
- * as (param, value) pairs ended by -1. */
-static void *make(double rate, ...)
-{
-	void *c = K->create(rate);
-	assert_non_null(c);
-	va_list ap;
-	va_start(ap, rate);
-	for (int p = va_arg(ap, int); p >= 0; p = va_arg(ap, int))
-		K->set(c, p, (float)va_arg(ap, double));
-	va_end(ap);
-	return c;
-}
-
-/* Process in sub-block-aligned pieces, as the chain does: whole sub-blocks
- * (split 32), single frames (split 1), or random pieces (split 0). */
-static void run(void *c, float *l, float *r, int n, int split, unsigned *seed)
-{
-	int i = 0;
-	while (i < n) {
-		int room = SB - i % SB, len;
-		if (split > 0)
-			len = split;
-		else
-			len = 1 + (int)(rand_r(seed) % SB);
-		if (len > room)
-			len = room;
-		if (len > n - i)
-			len = n - i;
-		K->process(c, l + i, r + i, len);
-		i += len;
-	}
-}
 
 static void sine(float *x, int n, double f, double db, double rate)
 {
@@ -97,17 +64,17 @@ static void test_static_curve(void **state)
 	for (int det = 0; det < 2; det++)
 		for (size_t s = 0; s < sizeof set / sizeof set[0]; s++)
 			for (double lev = -60.0; lev <= 0.0; lev += 2.0) {
-				void *c = make(rate, LATHE_COMP_THRESHOLD, set[s][0],
-					       LATHE_COMP_RATIO, set[s][1], LATHE_COMP_KNEE, set[s][2],
-					       LATHE_COMP_MAKEUP, set[s][3], LATHE_COMP_DETECTOR,
-					       (double)det, -1);
-				K->reset(c);
+				void *c = rig_make_at_rest(K, rate, LATHE_COMP_THRESHOLD, set[s][0],
+							   LATHE_COMP_RATIO, set[s][1],
+							   LATHE_COMP_KNEE, set[s][2],
+							   LATHE_COMP_MAKEUP, set[s][3],
+							   LATHE_COMP_DETECTOR, (double)det, -1);
 				/* 1 kHz at 48 kHz: 48 samples a period, the cosine's
 				 * crest on a sample, so sample peak = true peak. */
 				sine(in, N, 1000.0, lev, rate);
 				memcpy(l, in, N * sizeof *l);
 				memcpy(r, in, N * sizeof *r);
-				run(c, l, r, N, SB, NULL);
+				rig_run(K, c, l, r, N, SB, NULL);
 				double gain = rms_db(l + SETTLE, N - SETTLE) - rms_db(in + SETTLE, N - SETTLE);
 				double want = set[s][3] - curve(lev, set[s][0], set[s][1], set[s][2]);
 				/* 0.2 dB: the brief's tolerance. The residual error
@@ -176,10 +143,11 @@ static void test_attack_release(void **state)
 		for (size_t ai = 0; ai < 5; ai++)
 			for (size_t li = 0; li < 4; li++) {
 				double rate = rates[ri], at = attacks[ai], rel = releases[li];
-				void *c = make(rate, LATHE_COMP_THRESHOLD, -20.0, LATHE_COMP_RATIO, 4.0,
-					       LATHE_COMP_KNEE, 0.0, LATHE_COMP_ATTACK, at,
-					       LATHE_COMP_RELEASE, rel, -1);
-				K->reset(c);
+				void *c = rig_make_at_rest(K, rate, LATHE_COMP_THRESHOLD, -20.0,
+							   LATHE_COMP_RATIO, 4.0,
+							   LATHE_COMP_KNEE, 0.0,
+							   LATHE_COMP_ATTACK, at,
+							   LATHE_COMP_RELEASE, rel, -1);
 				/* -40 dBFS (no reduction) to 0 dBFS (15 dB), then back;
 				 * 12 time constants to settle (e^-12: 1e-4 dB left). */
 				int up = (int)(rate * at * 0.001 * 12.0) + 64;
@@ -214,10 +182,10 @@ static void test_auto_release(void **state)
 	(void)state;
 	const double rate = 48000.0, rel = 300.0;
 	for (int sustained = 0; sustained < 2; sustained++) {
-		void *c = make(rate, LATHE_COMP_THRESHOLD, -20.0, LATHE_COMP_RATIO, 4.0,
-			       LATHE_COMP_KNEE, 0.0, LATHE_COMP_ATTACK, 0.5, LATHE_COMP_RELEASE, rel,
-			       LATHE_COMP_AUTO_RELEASE, 1.0, -1);
-		K->reset(c);
+		void *c = rig_make_at_rest(K, rate, LATHE_COMP_THRESHOLD, -20.0,
+					   LATHE_COMP_RATIO, 4.0, LATHE_COMP_KNEE, 0.0,
+					   LATHE_COMP_ATTACK, 0.5, LATHE_COMP_RELEASE, rel,
+					   LATHE_COMP_AUTO_RELEASE, 1.0, -1);
 		/* 10 ms peak, or 4 s of compression (more than 4 slow-stage
 		 * charge constants of 0.9 s). */
 		int burst = sustained ? (int)(4.0 * rate) : (int)(0.010 * rate);
@@ -254,7 +222,7 @@ static void two_tone_gain(void *c, double rate, double fl, double dbl, double fr
 	sine(ir, N, fr, dbr, rate);
 	memcpy(l, il, N * sizeof *l);
 	memcpy(r, ir, N * sizeof *r);
-	run(c, l, r, N, SB, NULL);
+	rig_run(K, c, l, r, N, SB, NULL);
 	*gl = rms_db(l + 3 * N / 4, N / 4) - rms_db(il + 3 * N / 4, N / 4);
 	*gr = rms_db(r + 3 * N / 4, N / 4) - rms_db(ir + 3 * N / 4, N / 4);
 	free(l);
@@ -270,9 +238,9 @@ static void test_link(void **state)
 	(void)state;
 	const double rate = 48000.0;
 	for (int k = 0; k <= 100; k += 50) {
-		void *c = make(rate, LATHE_COMP_THRESHOLD, -30.0, LATHE_COMP_RATIO, 4.0,
-			       LATHE_COMP_KNEE, 0.0, LATHE_COMP_LINK, (double)k, -1);
-		K->reset(c);
+		void *c = rig_make_at_rest(K, rate, LATHE_COMP_THRESHOLD, -30.0,
+					   LATHE_COMP_RATIO, 4.0, LATHE_COMP_KNEE, 0.0,
+					   LATHE_COMP_LINK, (double)k, -1);
 		double gl, gr;
 		two_tone_gain(c, rate, 1000.0, -6.0, 1500.0, -50.0, &gl, &gr);
 		print_message("link %d %%: left %.3f dB, right %.3f dB\n", k, gl, gr);
@@ -299,16 +267,16 @@ static void test_mid_side(void **state)
 	float *m = malloc(N * sizeof *m), *s = malloc(N * sizeof *s);
 	float *l = malloc(N * sizeof *l), *r = malloc(N * sizeof *r);
 	for (int mode = 0; mode < 2; mode++) {
-		void *c = make(rate, LATHE_COMP_THRESHOLD, -30.0, LATHE_COMP_RATIO, 4.0,
-			       LATHE_COMP_KNEE, 0.0, LATHE_COMP_STEREO_MODE, (double)mode, -1);
-		K->reset(c);
+		void *c = rig_make_at_rest(K, rate, LATHE_COMP_THRESHOLD, -30.0,
+					   LATHE_COMP_RATIO, 4.0, LATHE_COMP_KNEE, 0.0,
+					   LATHE_COMP_STEREO_MODE, (double)mode, -1);
 		sine(m, N, 1000.0, -6.0, rate);
 		sine(s, N, 1500.0, -46.0, rate);
 		for (int i = 0; i < N; i++) {
 			l[i] = m[i] + s[i];
 			r[i] = m[i] - s[i];
 		}
-		run(c, l, r, N, SB, NULL);
+		rig_run(K, c, l, r, N, SB, NULL);
 		double in_m = rms_db(m + N / 2, N / 2), in_s = rms_db(s + N / 2, N / 2);
 		for (int i = 0; i < N; i++) {
 			float om = 0.5f * (l[i] + r[i]), os = 0.5f * (l[i] - r[i]);
@@ -342,14 +310,12 @@ static void test_sidechain_hpf(void **state)
 	(void)state;
 	const double rate = 48000.0;
 	double g20, g20r, g300, g300r;
-	void *c = make(rate, LATHE_COMP_THRESHOLD, -30.0, LATHE_COMP_RATIO, 4.0, LATHE_COMP_KNEE,
-		       0.0, LATHE_COMP_SC_HPF, 20.0, -1);
-	K->reset(c);
+	void *c = rig_make_at_rest(K, rate, LATHE_COMP_THRESHOLD, -30.0, LATHE_COMP_RATIO, 4.0,
+				   LATHE_COMP_KNEE, 0.0, LATHE_COMP_SC_HPF, 20.0, -1);
 	two_tone_gain(c, rate, 40.0, -6.0, 40.0, -6.0, &g20, &g20r);
 	K->destroy(c);
-	c = make(rate, LATHE_COMP_THRESHOLD, -30.0, LATHE_COMP_RATIO, 4.0, LATHE_COMP_KNEE, 0.0,
-		 LATHE_COMP_SC_HPF, 300.0, -1);
-	K->reset(c);
+	c = rig_make_at_rest(K, rate, LATHE_COMP_THRESHOLD, -30.0, LATHE_COMP_RATIO, 4.0,
+			     LATHE_COMP_KNEE, 0.0, LATHE_COMP_SC_HPF, 300.0, -1);
 	two_tone_gain(c, rate, 40.0, -6.0, 40.0, -6.0, &g300, &g300r);
 	K->destroy(c);
 	print_message("40 Hz at -6 dBFS: %.2f dB with the side-chain HPF at 20 Hz, %.2f at 300 Hz\n",
@@ -380,20 +346,19 @@ static void test_mix(void **state)
 		il[i] = (float)(env * ((double)rand_r(&seed) / RAND_MAX * 2.0 - 1.0));
 		ir[i] = (float)(env * ((double)rand_r(&seed) / RAND_MAX * 2.0 - 1.0));
 	}
-	void *c = make(rate, LATHE_COMP_THRESHOLD, -40.0, LATHE_COMP_RATIO, 20.0, LATHE_COMP_MAKEUP,
-		       24.0, LATHE_COMP_ATTACK, 0.1, LATHE_COMP_RELEASE, 5.0, LATHE_COMP_MIX, 0.0, -1);
-	K->reset(c);
+	void *c = rig_make_at_rest(K, rate, LATHE_COMP_THRESHOLD, -40.0, LATHE_COMP_RATIO, 20.0,
+				   LATHE_COMP_MAKEUP, 24.0, LATHE_COMP_ATTACK, 0.1,
+				   LATHE_COMP_RELEASE, 5.0, LATHE_COMP_MIX, 0.0, -1);
 	memcpy(l, il, N * sizeof *l);
 	memcpy(r, ir, N * sizeof *r);
-	run(c, l, r, N, 0, &seed);
+	rig_run(K, c, l, r, N, 0, &seed);
 	assert_memory_equal(l, il, N * sizeof *l);
 	assert_memory_equal(r, ir, N * sizeof *r);
 	K->destroy(c);
 
 	/* 50 %: a steady tone with 18 dB reduction: 0.5 (1 + 10^(-18/20)). */
-	c = make(rate, LATHE_COMP_THRESHOLD, -30.0, LATHE_COMP_RATIO, 4.0, LATHE_COMP_KNEE, 0.0,
-		 LATHE_COMP_MIX, 50.0, -1);
-	K->reset(c);
+	c = rig_make_at_rest(K, rate, LATHE_COMP_THRESHOLD, -30.0, LATHE_COMP_RATIO, 4.0,
+			     LATHE_COMP_KNEE, 0.0, LATHE_COMP_MIX, 50.0, -1);
 	double gl, gr;
 	two_tone_gain(c, rate, 1000.0, -6.0, 1000.0, -6.0, &gl, &gr);
 	double want = 20.0 * log10(0.5 * (1.0 + pow(10.0, -18.0 / 20.0)));
@@ -411,19 +376,10 @@ static void test_mix(void **state)
  * parameter change at sub-block starts, as the chain makes them. */
 static void program(float *l, float *r, int n, double rate)
 {
-	unsigned seed = 11;
-	for (int i = 0; i < n; i++) {
-		double env = (i / 3000) % 3 == 0 ? 0.9 : (i / 3000) % 3 == 1 ? 0.02 : 0.3;
-		double noise = (double)rand_r(&seed) / RAND_MAX * 2.0 - 1.0;
-		l[i] = (float)(env * (0.5 * noise + 0.5 * sin(2.0 * M_PI * 220.0 * i / rate)));
-		r[i] = (float)(env * (0.3 * noise + 0.6 * sin(2.0 * M_PI * 330.0 * i / rate)));
-	}
+	rig_bursts(l, r, n, rate, 220.0, 330.0);
 }
 
-static const struct {
-	int at, param;
-	float v;
-} changes[] = {
+static const RigChange changes[] = {
 	{ 0, LATHE_COMP_THRESHOLD, -30.0f },  { 0, LATHE_COMP_RATIO, 6.0f },
 	{ 0, LATHE_COMP_ATTACK, 2.0f },       { 0, LATHE_COMP_RELEASE, 80.0f },
 	{ 64, LATHE_COMP_THRESHOLD, -29.0f }, { 96, LATHE_COMP_THRESHOLD, -28.0f },
@@ -436,48 +392,15 @@ static const struct {
 	{ 16032, LATHE_COMP_DETECTOR, 0 },    { 19200, LATHE_COMP_RATIO, 20.0f },
 };
 
-/* Process with parameter changes at their samples, in pieces of `split`. */
-static void run_program(void *c, float *l, float *r, int n, int split, unsigned *seed)
-{
-	size_t next = 0, nch = sizeof changes / sizeof changes[0];
-	for (int at = 0; at < n; at += SB) {
-		while (next < nch && changes[next].at == at) {
-			K->set(c, changes[next].param, changes[next].v);
-			next++;
-		}
-		run(c, l + at, r + at, n - at < SB ? n - at : SB, split, seed);
-	}
-}
+/* Compressors at the registry's defaults (not reset after create) through
+ * the program. */
+static const RigProgram prog = { &lathe_comp_class, false, program, changes,
+				 sizeof changes / sizeof changes[0] };
 
 static void test_block_split_invariance(void **state)
 {
 	(void)state;
-	static const double rates[] = { 44100.0, 96000.0 };
-	enum { N = 24000 };
-	float *l[3], *r[3];
-	for (int k = 0; k < 3; k++) {
-		l[k] = malloc(N * sizeof *l[k]);
-		r[k] = malloc(N * sizeof *r[k]);
-	}
-	for (int ri = 0; ri < 2; ri++) {
-		unsigned seed = 3;
-		static const int splits[3] = { SB, 1, 0 };
-		for (int k = 0; k < 3; k++) {
-			void *c = make(rates[ri], -1);
-			program(l[k], r[k], N, rates[ri]);
-			run_program(c, l[k], r[k], N, splits[k], &seed);
-			K->destroy(c);
-		}
-		/* Bit-identical: the brief's rule. */
-		for (int k = 1; k < 3; k++) {
-			assert_memory_equal(l[0], l[k], N * sizeof *l[0]);
-			assert_memory_equal(r[0], r[k], N * sizeof *r[0]);
-		}
-	}
-	for (int k = 0; k < 3; k++) {
-		free(l[k]);
-		free(r[k]);
-	}
+	rig_program_split_invariance(&prog);
 }
 
 /* NaN, Inf and fault-sized samples act exactly like silence: the output is
@@ -486,36 +409,7 @@ static void test_block_split_invariance(void **state)
 static void test_non_finite(void **state)
 {
 	(void)state;
-	const double rate = 48000.0;
-	enum { N = 24000 };
-	float *l[2], *r[2];
-	for (int k = 0; k < 2; k++) {
-		l[k] = malloc(N * sizeof *l[k]);
-		r[k] = malloc(N * sizeof *r[k]);
-		program(l[k], r[k], N, rate);
-	}
-	static const int at[] = { 100, 101, 5000, 5001, 5002, 9000, 12345 };
-	const float bad[] = { NAN, INFINITY, -INFINITY, 1e30f, NAN, -NAN, INFINITY };
-	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
-		l[0][at[i]] = bad[i];
-		r[0][at[i] + (i % 2)] = bad[(i + 1) % 7];
-		l[1][at[i]] = 0.0f;
-		r[1][at[i] + (i % 2)] = 0.0f;
-	}
-	for (int k = 0; k < 2; k++) {
-		void *c = make(rate, -1);
-		unsigned seed = 5;
-		run_program(c, l[k], r[k], N, 0, &seed);
-		K->destroy(c);
-	}
-	for (int i = 0; i < N; i++)
-		assert_true(isfinite(l[0][i]) && isfinite(r[0][i]));
-	assert_memory_equal(l[0], l[1], N * sizeof *l[0]);
-	assert_memory_equal(r[0], r[1], N * sizeof *r[0]);
-	for (int k = 0; k < 2; k++) {
-		free(l[k]);
-		free(r[k]);
-	}
+	rig_program_non_finite(&prog);
 }
 
 /* Discrete switches fade: on a steady signal the output moves away from
@@ -544,13 +438,13 @@ static void test_switches_fade(void **state)
 			if (params[p] == LATHE_COMP_DETECTOR)
 				for (int i = 0; i < N; i++)
 					l[k][i] = r[k][i] = (i / 24) % 2 ? 0.5f : -0.5f;
-			void *c = make(rate, LATHE_COMP_THRESHOLD, -30.0, LATHE_COMP_RATIO, 8.0,
-				       LATHE_COMP_LINK, 0.0, LATHE_COMP_ATTACK, 0.1, -1);
-			K->reset(c);
-			run(c, l[k], r[k], AT, SB, NULL);
+			void *c = rig_make_at_rest(K, rate, LATHE_COMP_THRESHOLD, -30.0,
+						   LATHE_COMP_RATIO, 8.0, LATHE_COMP_LINK, 0.0,
+						   LATHE_COMP_ATTACK, 0.1, -1);
+			rig_run(K, c, l[k], r[k], AT, SB, NULL);
 			if (k)
 				K->set(c, params[p], 1.0f);
-			run(c, l[k] + AT, r[k] + AT, N - AT, SB, NULL);
+			rig_run(K, c, l[k] + AT, r[k] + AT, N - AT, SB, NULL);
 			K->destroy(c);
 		}
 		int at = AT + delay[p];

@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <complex.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,68 +15,24 @@
 #include "dsp/biquad.h"
 #include "dsp/deesser.h"
 #include "dsp/dsp.h"
+#include "module_rig.h"
 
 #define SB LATHE_SUBBLOCK
 
 static const LatheModuleClass *const K = &lathe_deesser_class;
 
-/* A de-esser with the registry's defaults (6.5 kHz, Q 1.5, -30 dB, 6 dB)
- * and then (param, value) pairs ended by -1, reset to rest. */
-static void *make(double rate, ...)
-{
-	void *d = K->create(rate);
-	assert_non_null(d);
-	va_list ap;
-	va_start(ap, rate);
-	for (int p = va_arg(ap, int); p >= 0; p = va_arg(ap, int))
-		K->set(d, p, (float)va_arg(ap, double));
-	va_end(ap);
-	K->reset(d);
-	return d;
-}
-
-/* Sub-block-aligned pieces: whole sub-blocks (32), single frames (1) or
- * random pieces (0). */
-static void run(void *d, float *l, float *r, int n, int split, unsigned *seed)
-{
-	int i = 0;
-	while (i < n) {
-		int room = SB - i % SB;
-		int len = split > 0 ? split : 1 + (int)(rand_r(seed) % SB);
-		if (len > room)
-			len = room;
-		if (len > n - i)
-			len = n - i;
-		K->process(d, l + i, r + i, len);
-		i += len;
-	}
-}
-
-static void tone(float *x, int n, double f, double db, double rate)
-{
-	double a = pow(10.0, db / 20.0);
-	for (int i = 0; i < n; i++)
-		x[i] += (float)(a * sin(2.0 * M_PI * f * i / rate));
-}
-
-/* Level in dB of the component at f (a sine of peak A reads 20 log10 A). */
-static double tone_db(const float *x, int from, int len, double f, double rate)
-{
-	double complex acc = 0.0;
-	for (int i = from; i < from + len; i++)
-		acc += x[i] * cexp(-I * 2.0 * M_PI * f * i / rate);
-	return 20.0 * log10(2.0 * cabs(acc) / len + 1e-30);
-}
+/* De-essers are made (rig_make_at_rest) with the registry's defaults
+ * (6.5 kHz, Q 1.5, -30 dB, 6 dB) and then the given settings, at rest. */
 
 /* Level change (dB) of a tone at f and db dBFS, both channels, after 0.5 s. */
 static double tone_gain(void *d, double rate, double f, double db)
 {
 	int n = (int)rate, from = n / 2;
 	float *l = calloc((size_t)n, sizeof *l), *r = calloc((size_t)n, sizeof *r);
-	tone(l, n, f, db, rate);
+	rig_add_tone(l, n, f, db, rate);
 	memcpy(r, l, (size_t)n * sizeof *r);
-	run(d, l, r, n, SB, NULL);
-	double g = tone_db(l, from, n - from, f, rate) - db;
+	rig_run(K, d, l, r, n, SB, NULL);
+	double g = rig_tone_db(l, from, n - from, f, rate) - db;
 	free(l);
 	free(r);
 	return g;
@@ -96,7 +51,8 @@ static void test_reduction(void **state)
 		for (int fi = 0; fi < 3; fi++)
 			for (int gi = 0; gi < 3; gi++) {
 				double rate = rates[ri], f = freqs[fi], range = ranges[gi];
-				void *d = make(rate, LATHE_DEESSER_FREQ, f, LATHE_DEESSER_RANGE, range, -1);
+				void *d = rig_make_at_rest(K, rate, LATHE_DEESSER_FREQ, f,
+							   LATHE_DEESSER_RANGE, range, -1);
 				double at = tone_gain(d, rate, f, -10.0);
 				float gr;
 				assert_int_equal(K->gain_reduction(d, &gr), 1);
@@ -128,14 +84,14 @@ static void test_transparent(void **state)
 	enum { N = 48000 };
 	float *l = calloc(N, sizeof *l), *r = calloc(N, sizeof *r);
 	float *il = calloc(N, sizeof *il), *ir = calloc(N, sizeof *ir);
-	tone(il, N, 6500.0, -45.0, rate); /* band at -45 dB: under the knee */
-	tone(il, N, 200.0, -6.0, rate);   /* -6 dBFS, 30 dB down in the band */
-	tone(ir, N, 7000.0, -40.0, rate);
+	rig_add_tone(il, N, 6500.0, -45.0, rate); /* band at -45 dB: under the knee */
+	rig_add_tone(il, N, 200.0, -6.0, rate);   /* -6 dBFS, 30 dB down in the band */
+	rig_add_tone(ir, N, 7000.0, -40.0, rate);
 	memcpy(l, il, N * sizeof *l);
 	memcpy(r, ir, N * sizeof *r);
-	void *d = make(rate, -1);
+	void *d = rig_make_at_rest(K, rate, -1);
 	unsigned seed = 1;
-	run(d, l, r, N, 0, &seed);
+	rig_run(K, d, l, r, N, 0, &seed);
 	assert_memory_equal(l, il, N * sizeof *l);
 	assert_memory_equal(r, ir, N * sizeof *r);
 	float gr;
@@ -159,18 +115,18 @@ static void test_listen(void **state)
 	for (int k = 0; k < 2; k++) {
 		l[k] = calloc(N, sizeof *l[k]);
 		r[k] = calloc(N, sizeof *r[k]);
-		tone(l[k], N, 6500.0, -50.0, rate); /* under threshold: no reduction */
-		tone(l[k], N, 1625.0, -20.0, rate);
+		rig_add_tone(l[k], N, 6500.0, -50.0, rate); /* under threshold: no reduction */
+		rig_add_tone(l[k], N, 1625.0, -20.0, rate);
 		memcpy(r[k], l[k], N * sizeof *r[k]);
-		void *d = make(rate, -1);
-		run(d, l[k], r[k], AT, SB, NULL);
+		void *d = rig_make_at_rest(K, rate, -1);
+		rig_run(K, d, l[k], r[k], AT, SB, NULL);
 		if (k)
 			K->set(d, LATHE_DEESSER_LISTEN, 1.0f);
-		run(d, l[k] + AT, r[k] + AT, N - AT, SB, NULL);
+		rig_run(K, d, l[k] + AT, r[k] + AT, N - AT, SB, NULL);
 		K->destroy(d);
 	}
-	double hi = tone_db(l[1], N / 2, N / 2, 6500.0, rate) + 50.0;
-	double lo = tone_db(l[1], N / 2, N / 2, 1625.0, rate) + 20.0;
+	double hi = rig_tone_db(l[1], N / 2, N / 2, 6500.0, rate) + 50.0;
+	double lo = rig_tone_db(l[1], N / 2, N / 2, 1625.0, rate) + 20.0;
 	print_message("listen: %+.3f dB at 6.5 kHz, %+.2f dB at 1625 Hz\n", hi, lo);
 	/* 0.01 dB: the correlation's leak from the other tone over 0.5 s. */
 	assert_true(fabs(hi) < 0.01);
@@ -208,10 +164,7 @@ static void program(float *l, float *r, int n, double rate)
 	}
 }
 
-static const struct {
-	int at, param;
-	float v;
-} changes[] = {
+static const RigChange changes[] = {
 	{ 0, LATHE_DEESSER_THRESHOLD, -40.0f },   { 64, LATHE_DEESSER_THRESHOLD, -41.0f },
 	{ 96, LATHE_DEESSER_RANGE, 9.0f },        { 3200, LATHE_DEESSER_FREQ, 5000.0f },
 	{ 3232, LATHE_DEESSER_FREQ, 5100.0f },    { 6400, LATHE_DEESSER_Q, 3.0f },
@@ -220,83 +173,21 @@ static const struct {
 	{ 16000, LATHE_DEESSER_RANGE, 0.0f },
 };
 
-static void run_program(void *d, float *l, float *r, int n, int split, unsigned *seed)
-{
-	size_t next = 0, nch = sizeof changes / sizeof changes[0];
-	for (int at = 0; at < n; at += SB) {
-		while (next < nch && changes[next].at == at) {
-			K->set(d, changes[next].param, changes[next].v);
-			next++;
-		}
-		run(d, l + at, r + at, n - at < SB ? n - at : SB, split, seed);
-	}
-}
+/* De-essers at the registry's defaults, at rest, through the program. */
+static const RigProgram prog = { &lathe_deesser_class, true, program, changes,
+				 sizeof changes / sizeof changes[0] };
 
 static void test_block_split_invariance(void **state)
 {
 	(void)state;
-	static const double rates[] = { 44100.0, 96000.0 };
-	enum { N = 24000 };
-	float *l[3], *r[3];
-	for (int k = 0; k < 3; k++) {
-		l[k] = malloc(N * sizeof *l[k]);
-		r[k] = malloc(N * sizeof *r[k]);
-	}
-	for (int ri = 0; ri < 2; ri++) {
-		unsigned seed = 3;
-		static const int splits[3] = { SB, 1, 0 };
-		for (int k = 0; k < 3; k++) {
-			void *d = make(rates[ri], -1);
-			program(l[k], r[k], N, rates[ri]);
-			run_program(d, l[k], r[k], N, splits[k], &seed);
-			K->destroy(d);
-		}
-		/* Bit-identical: the brief's rule. */
-		for (int k = 1; k < 3; k++) {
-			assert_memory_equal(l[0], l[k], N * sizeof *l[0]);
-			assert_memory_equal(r[0], r[k], N * sizeof *r[0]);
-		}
-	}
-	for (int k = 0; k < 3; k++) {
-		free(l[k]);
-		free(r[k]);
-	}
+	rig_program_split_invariance(&prog);
 }
 
 /* NaN, Inf and fault-sized samples act exactly like silence. */
 static void test_non_finite(void **state)
 {
 	(void)state;
-	const double rate = 48000.0;
-	enum { N = 24000 };
-	float *l[2], *r[2];
-	for (int k = 0; k < 2; k++) {
-		l[k] = malloc(N * sizeof *l[k]);
-		r[k] = malloc(N * sizeof *r[k]);
-		program(l[k], r[k], N, rate);
-	}
-	static const int at[] = { 100, 101, 5000, 5001, 5002, 9000, 12345 };
-	const float bad[] = { NAN, INFINITY, -INFINITY, 1e30f, NAN, -NAN, INFINITY };
-	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
-		l[0][at[i]] = bad[i];
-		r[0][at[i] + (i % 2)] = bad[(i + 1) % 7];
-		l[1][at[i]] = 0.0f;
-		r[1][at[i] + (i % 2)] = 0.0f;
-	}
-	for (int k = 0; k < 2; k++) {
-		void *d = make(rate, -1);
-		unsigned seed = 5;
-		run_program(d, l[k], r[k], N, 0, &seed);
-		K->destroy(d);
-	}
-	for (int i = 0; i < N; i++)
-		assert_true(isfinite(l[0][i]) && isfinite(r[0][i]));
-	assert_memory_equal(l[0], l[1], N * sizeof *l[0]);
-	assert_memory_equal(r[0], r[1], N * sizeof *r[0]);
-	for (int k = 0; k < 2; k++) {
-		free(l[k]);
-		free(r[k]);
-	}
+	rig_program_non_finite(&prog);
 }
 
 int main(void)

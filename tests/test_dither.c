@@ -17,6 +17,7 @@
 
 #include "dsp/dither.h"
 #include "dsp/dsp.h"
+#include "module_rig.h"
 
 #define SB LATHE_SUBBLOCK
 
@@ -26,36 +27,8 @@ static const int depths[] = { 16, 20, 24 };
 /* A dither at `rate` with bits index b (0 = 16, 1 = 20, 2 = 24) and shaping. */
 static void *make(double rate, int b, bool shaped)
 {
-	void *d = K->create(rate);
-	assert_non_null(d);
-	K->set(d, LATHE_DITHER_BITS, (float)b);
-	K->set(d, LATHE_DITHER_SHAPING, shaped ? 1.0f : 0.0f);
-	return d;
-}
-
-/* Process in sub-block-aligned pieces: split 32, 1, or random (0). */
-static void run(void *d, float *l, float *r, int n, int split, uint32_t *seed)
-{
-	for (int i = 0; i < n;) {
-		int room = SB - i % SB, len;
-		if (split > 0)
-			len = split;
-		else
-			len = 1 + (int)((*seed = *seed * 1664525u + 1013904223u) >> 27);
-		if (len > room)
-			len = room;
-		if (len > n - i)
-			len = n - i;
-		K->process(d, l + i, r + i, len);
-		i += len;
-	}
-}
-
-/* Deterministic uniform noise in [-1, 1), independent of the module's. */
-static double noise(uint32_t *seed)
-{
-	*seed = *seed * 1664525u + 1013904223u;
-	return (double)(int32_t)*seed / 2147483648.0;
+	return rig_make(K, rate, LATHE_DITHER_BITS, (double)b, LATHE_DITHER_SHAPING,
+			shaped ? 1.0 : 0.0, -1);
 }
 
 /* --- the grid -------------------------------------------------------------- */
@@ -71,11 +44,12 @@ static void test_grid(void **state)
 		for (int shaped = 0; shaped < 2; shaped++) {
 			uint32_t seed = 7;
 			for (int i = 0; i < N; i++) {
-				l[i] = (float)(1.2 * noise(&seed));
-				r[i] = (float)(i % 3 == 0 ? 1.0 : i % 3 == 1 ? -1.0 : 1e-3 * noise(&seed));
+				l[i] = (float)(1.2 * rig_noise_d(&seed));
+				r[i] = (float)(i % 3 == 0 ? 1.0
+					       : i % 3 == 1 ? -1.0 : 1e-3 * rig_noise_d(&seed));
 			}
 			void *d = make(44100.0, b, shaped);
-			run(d, l, r, N, SB, &seed);
+			rig_run_lcg(K, d, l, r, N, SB, &seed);
 			double s = ldexp(1.0, depths[b] - 1);
 			for (int i = 0; i < N; i++) {
 				double ql = l[i] * s, qr = r[i] * s;
@@ -104,7 +78,7 @@ static ErrorStats error_stats(const float *x, int n, int b)
 	memcpy(r, x, sizeof(float) * n);
 	void *d = make(48000.0, b, false);
 	uint32_t seed = 1;
-	run(d, l, r, n, SB, &seed);
+	rig_run_lcg(K, d, l, r, n, SB, &seed);
 	K->destroy(d);
 	double s = ldexp(1.0, depths[b] - 1), sum = 0.0, sq = 0.0, sx = 0.0, xx = 0.0;
 	for (int i = 0; i < n; i++)
@@ -176,7 +150,7 @@ static void test_channels_independent(void **state)
 	memset(r, 0, sizeof r);
 	void *d = make(48000.0, 0, false);
 	uint32_t seed = 1;
-	run(d, l, r, N, SB, &seed);
+	rig_run_lcg(K, d, l, r, N, SB, &seed);
 	K->destroy(d);
 	double lr = 0.0, ll = 0.0, rr = 0.0;
 	for (int i = 0; i < N; i++) {
@@ -208,7 +182,7 @@ static Bands shaped_bands(double rate, bool shaped)
 		x[i] = l[i] = r[i] = (float)(0.01 * sin(2.0 * M_PI * 1000.0 * i / rate));
 	void *d = make(rate, 0, shaped);
 	uint32_t seed = 3;
-	run(d, l, r, N, SB, &seed);
+	rig_run_lcg(K, d, l, r, N, SB, &seed);
 	K->destroy(d);
 
 	float *in = fftwf_malloc(sizeof(float) * W);
@@ -294,11 +268,12 @@ static void test_shaping_bounded(void **state)
 		uint32_t seed = 5;
 		for (int i = 0; i < N; i++) {
 			/* Full-scale noise, then stretches far beyond full scale. */
-			x[i] = (float)((i / 5000) % 2 ? 3.0 * noise(&seed) : 0.999 * noise(&seed));
+			x[i] = (float)((i / 5000) % 2 ? 3.0 * rig_noise_d(&seed)
+						      : 0.999 * rig_noise_d(&seed));
 			l[i] = r[i] = x[i];
 		}
 		void *d = make(rates[ri], 0, true);
-		run(d, l, r, N, SB, &seed);
+		rig_run_lcg(K, d, l, r, N, SB, &seed);
 		K->destroy(d);
 		for (int i = 0; i < N; i++) {
 			if (fabsf(x[i]) > 0.99f)
@@ -323,17 +298,26 @@ static void test_reproducible(void **state)
 		uint32_t seed = 9;
 		for (int i = 0; i < N; i++)
 			a[0][i] = b[0][i] = c[0][i] = a[1][i] = b[1][i] = c[1][i] =
-				(float)(0.5 * noise(&seed));
+				(float)(0.5 * rig_noise_d(&seed));
 		void *d1 = make(48000.0, 0, shaped), *d2 = make(48000.0, 0, shaped);
-		run(d1, a[0], a[1], N, SB, &seed);
-		run(d2, b[0], b[1], N, SB, &seed);
+		rig_run_lcg(K, d1, a[0], a[1], N, SB, &seed);
+		rig_run_lcg(K, d2, b[0], b[1], N, SB, &seed);
 		assert_memory_equal(a, b, sizeof a);
 		K->reset(d1);
-		run(d1, c[0], c[1], N, SB, &seed);
+		rig_run_lcg(K, d1, c[0], c[1], N, SB, &seed);
 		assert_memory_equal(a, c, sizeof a);
 		K->destroy(d1);
 		K->destroy(d2);
 	}
+}
+
+/* Shaping and word length changes, before sub-block b. */
+static void changes(void *d, int b)
+{
+	if (b % 50 == 10)
+		K->set(d, LATHE_DITHER_SHAPING, (float)((b / 50) % 2));
+	if (b % 70 == 30)
+		K->set(d, LATHE_DITHER_BITS, (float)((b / 70) % 3));
 }
 
 /* Whole sub-blocks, single frames and random pieces give the same bits,
@@ -342,27 +326,14 @@ static void test_block_split(void **state)
 {
 	(void)state;
 	enum { N = SB * 400 };
-	static float in[N], out[3][2][N];
+	static float in[N];
 	uint32_t seed = 11;
 	for (int i = 0; i < N; i++)
-		in[i] = (float)(0.3 * noise(&seed));
-	const int sizes[] = { SB, 1, 0 };
-	for (int s = 0; s < 3; s++) {
-		memcpy(out[s][0], in, sizeof in);
-		memcpy(out[s][1], in, sizeof in);
-		void *d = make(44100.0, 0, false);
-		uint32_t rs = 5;
-		for (int b = 0; b < N / SB; b++) {
-			if (b % 50 == 10)
-				K->set(d, LATHE_DITHER_SHAPING, (float)((b / 50) % 2));
-			if (b % 70 == 30)
-				K->set(d, LATHE_DITHER_BITS, (float)((b / 70) % 3));
-			run(d, out[s][0] + b * SB, out[s][1] + b * SB, SB, sizes[s], &rs);
-		}
-		K->destroy(d);
-	}
-	assert_memory_equal(out[0], out[1], sizeof out[0]);
-	assert_memory_equal(out[0], out[2], sizeof out[0]);
+		in[i] = (float)(0.3 * rig_noise_d(&seed));
+	void *d[3];
+	for (int s = 0; s < 3; s++)
+		d[s] = make(44100.0, 0, false);
+	rig_lcg_split_invariance(K, d, in, in, N, 5, changes);
 }
 
 /* The same with shaping at the other rates (their noise-shaping filters
@@ -371,25 +342,20 @@ static void test_block_split_rates(void **state)
 {
 	(void)state;
 	enum { N = SB * 200 };
-	static float in[N], out[3][2][N];
+	static float in[N], in_r[N];
 	const double rates[] = { 48000.0, 88200.0, 96000.0, 176400.0, 192000.0 };
 	for (int ri = 0; ri < 5; ri++)
 		for (int b = 0; b < 3; b++) {
 			uint32_t seed = 17 + (uint32_t)ri;
 			for (int i = 0; i < N; i++)
-				in[i] = (float)((i / 1000) % 2 ? 1.5 * noise(&seed) : 0.3 * noise(&seed));
-			const int sizes[] = { SB, 1, 0 };
-			for (int s = 0; s < 3; s++) {
-				memcpy(out[s][0], in, sizeof in);
-				for (int i = 0; i < N; i++)
-					out[s][1][i] = -in[N - 1 - i];
-				void *d = make(rates[ri], b, true);
-				uint32_t rs = 3;
-				run(d, out[s][0], out[s][1], N, sizes[s], &rs);
-				K->destroy(d);
-			}
-			assert_memory_equal(out[0], out[1], sizeof out[0]);
-			assert_memory_equal(out[0], out[2], sizeof out[0]);
+				in[i] = (float)((i / 1000) % 2 ? 1.5 * rig_noise_d(&seed)
+							       : 0.3 * rig_noise_d(&seed));
+			for (int i = 0; i < N; i++)
+				in_r[i] = -in[N - 1 - i];
+			void *d[3];
+			for (int s = 0; s < 3; s++)
+				d[s] = make(rates[ri], b, true);
+			rig_lcg_split_invariance(K, d, in, in_r, N, 3, NULL);
 		}
 }
 
@@ -404,7 +370,7 @@ static void test_non_finite(void **state)
 	for (int shaped = 0; shaped < 2; shaped++) {
 		uint32_t seed = 13;
 		for (int i = 0; i < N; i++) {
-			al[i] = bl[i] = ar[i] = br[i] = (float)(0.5 * noise(&seed));
+			al[i] = bl[i] = ar[i] = br[i] = (float)(0.5 * rig_noise_d(&seed));
 			if (i % 997 < 40) {
 				al[i] = bad[i % 3];
 				ar[i] = bad[(i + 1) % 3];
@@ -412,12 +378,9 @@ static void test_non_finite(void **state)
 			}
 		}
 		void *da = make(48000.0, 0, shaped), *db = make(48000.0, 0, shaped);
-		run(da, al, ar, N, 0, &seed);
-		run(db, bl, br, N, 0, &seed);
-		for (int i = 0; i < N; i++)
-			assert_true(isfinite(al[i]) && isfinite(ar[i]));
-		assert_memory_equal(al, bl, sizeof al);
-		assert_memory_equal(ar, br, sizeof ar);
+		rig_run_lcg(K, da, al, ar, N, 0, &seed);
+		rig_run_lcg(K, db, bl, br, N, 0, &seed);
+		rig_assert_as_silence(al, ar, bl, br, N);
 		K->destroy(da);
 		K->destroy(db);
 	}

@@ -21,6 +21,7 @@
 
 #include "dsp/biquad.h"
 #include "dsp/eq.h"
+#include "module_rig.h"
 
 static const LatheModuleClass *const cls = &lathe_eq_class;
 
@@ -681,10 +682,7 @@ static void test_non_finite_recovery(void **state)
 		void *a = make(48000, v), *b = make(48000, v);
 		run(a, l, r, n, 0);
 		run(b, zl, zr, n, 0);
-		for (int i = 0; i < n; i++)
-			assert_true(isfinite(l[i]) && isfinite(r[i]));
-		assert_memory_equal(l, zl, n * sizeof(float));
-		assert_memory_equal(r, zr, n * sizeof(float));
+		rig_assert_as_silence(l, r, zl, zr, n);
 		/* The output is not silence: the module kept working. */
 		assert_true(fabs(l[n - 1]) + fabs(l[n - 2]) > 0.0f);
 		cls->destroy(a);

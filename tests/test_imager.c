@@ -15,6 +15,7 @@
 
 #include "dsp/biquad.h"
 #include "dsp/imager.h"
+#include "module_rig.h"
 
 static const LatheModuleClass *const cls = &lathe_imager_class;
 
@@ -24,30 +25,12 @@ static const LatheModuleClass *const cls = &lathe_imager_class;
  * has decayed below -200 dB; bins are 0.73 Hz apart. */
 #define NIR 65536
 
-static uint32_t seed = 1;
-static float noise(void)
-{
-	seed = seed * 1664525u + 1013904223u;
-	return (float)((int32_t)seed) / 2147483648.0f;
-}
-
-static double db(double x) { return 20.0 * log10(x > 1e-30 ? x : 1e-30); }
-
-static void run(void *s, float *l, float *r, int n)
-{
-	for (int i = 0; i < n; i += LATHE_SUBBLOCK)
-		cls->process(s, l + i, r + i, n - i < LATHE_SUBBLOCK ? n - i : LATHE_SUBBLOCK);
-}
-
 static float l0[N], r0[N], l1[N], r1[N];
 
 static void fill_noise(void)
 {
-	seed = 7;
-	for (int i = 0; i < N; i++) {
-		l0[i] = l1[i] = noise();
-		r0[i] = r1[i] = noise();
-	}
+	uint32_t seed = 7;
+	rig_fill_noise(l0, l1, r0, r1, N, 1.0f, &seed);
 }
 
 static void test_transparent(void **state)
@@ -58,7 +41,7 @@ static void test_transparent(void **state)
 	cls->set(s, LATHE_IMAGER_BASS_MONO, 0.0f);
 	cls->set(s, LATHE_IMAGER_BASS_MONO_FREQ, 120.0f);
 	fill_noise();
-	run(s, l1, r1, N);
+	rig_run_whole(cls, s, l1, r1, N);
 	assert_memory_equal(l0, l1, sizeof(l0));
 	assert_memory_equal(r0, r1, sizeof(r0));
 	assert_int_equal(cls->latency(s), 0);
@@ -71,7 +54,7 @@ static void test_width_zero_is_mono(void **state)
 	void *s = cls->create(RATE);
 	cls->set(s, LATHE_IMAGER_WIDTH, 0.0f);
 	fill_noise();
-	run(s, l1, r1, N);
+	rig_run_whole(cls, s, l1, r1, N);
 	for (int i = 0; i < N; i++) {
 		assert_true(l1[i] == r1[i]);
 		assert_true(l1[i] == 0.5f * (l0[i] + r0[i]));
@@ -85,7 +68,7 @@ static void test_width_double(void **state)
 	void *s = cls->create(RATE);
 	cls->set(s, LATHE_IMAGER_WIDTH, 200.0f);
 	fill_noise();
-	run(s, l1, r1, N);
+	rig_run_whole(cls, s, l1, r1, N);
 	for (int i = 0; i < N; i++) {
 		double m0 = 0.5 * (l0[i] + r0[i]), s0 = 0.5 * (l0[i] - r0[i]);
 		double m1 = 0.5 * (l1[i] + r1[i]), s1 = 0.5 * (l1[i] - r1[i]);
@@ -106,7 +89,7 @@ static void bass_mono_spectra(double f, fftwf_complex *mid, fftwf_complex *side,
 	cls->set(s, LATHE_IMAGER_BASS_MONO_FREQ, (float)f);
 	float *l = calloc(NIR, sizeof(float)), *r = calloc(NIR, sizeof(float));
 	l[0] = 1.0f;
-	run(s, l, r, NIR);
+	rig_run_whole(cls, s, l, r, NIR);
 	float *in = fftwf_malloc(NIR * sizeof(float));
 	fftwf_complex *outs[3] = { mid, side, left };
 	for (int k = 0; k < 3; k++) {
@@ -154,9 +137,9 @@ static void test_bass_mono_side(void **state)
 		 * 1 / (1 + 2^4) = -24.6 dB (24 dB/oct asymptote plus the knee);
 		 * two octaves below, -48.2 dB. So: > 24 dB at f/2, > 30 dB at
 		 * f/2.5 (analytic -31.9 dB) and > 45 dB at f/4. */
-		assert_true(db(mag(side, fc / 2.0) / 0.5) < -24.0);
-		assert_true(db(mag(side, fc / 2.5) / 0.5) < -30.0);
-		assert_true(db(mag(side, fc / 4.0) / 0.5) < -45.0);
+		assert_true(test_db(mag(side, fc / 2.0) / 0.5) < -24.0);
+		assert_true(test_db(mag(side, fc / 2.5) / 0.5) < -30.0);
+		assert_true(test_db(mag(side, fc / 4.0) / 0.5) < -45.0);
 		for (double f0 = 10.0; f0 < 20000.0; f0 *= 1.12) {
 			double f = bin_freq(f0);
 			double complex h = section(&hp, f), a = section(&ap, f);
@@ -164,16 +147,17 @@ static void test_bass_mono_side(void **state)
 			/* 0.05 dB against the analytic LR4, down to -60 dB (below
 			 * that float rounding of the impulse response counts). */
 			if (want_side > 1e-3)
-				assert_true(fabs(db(mag(side, f) / 0.5) - db(want_side)) < 0.05);
+				assert_true(fabs(test_db(mag(side, f) / 0.5) - test_db(want_side)) <
+					    0.05);
 			/* The mono sum is an all-pass: flat within 0.001 dB
 			 * (float rounding). */
-			assert_true(fabs(db(mag(mid, f) / 0.5)) < 0.001);
+			assert_true(fabs(test_db(mag(mid, f) / 0.5)) < 0.001);
 			/* Hard left: (AP + HP4) / 2, between -6.02 dB (mono) and
 			 * 0 dB (untouched) with no notch or bump, and as analytic
 			 * within 0.01 dB. */
 			double ml = mag(left, f);
-			assert_true(db(ml) > -6.03 && db(ml) < 0.001);
-			assert_true(fabs(db(ml) - db(cabs(0.5 * (a + h * h)))) < 0.01);
+			assert_true(test_db(ml) > -6.03 && test_db(ml) < 0.001);
+			assert_true(fabs(test_db(ml) - test_db(cabs(0.5 * (a + h * h)))) < 0.01);
 		}
 		/* Monotonic rise of the hard-left level from mono to full. */
 		double prev = 0.0;
@@ -187,18 +171,6 @@ static void test_bass_mono_side(void **state)
 	fftwf_free(mid);
 	fftwf_free(side);
 	fftwf_free(left);
-}
-
-/* One direct form I step in the order the module uses: the previous
- * output enters last. */
-static double ref_tick(const LatheBiquad *c, LatheBiquadState *st, double x)
-{
-	double y = (c->b0 * x + c->b1 * st->x1 + c->b2 * st->x2 - c->a2 * st->y2) - c->a1 * st->y1;
-	st->x2 = st->x1;
-	st->x1 = x;
-	st->y2 = st->y1;
-	st->y1 = y;
-	return y;
 }
 
 /* Settled (nothing glides or fades), the output is bit for bit the plain
@@ -235,8 +207,8 @@ static void test_steady_exact(void **state)
 		float w = width * 0.01f;
 		for (int i = 0; i < N; i++) {
 			float m = 0.5f * (l0[i] + r0[i]), d = 0.5f * (l0[i] - r0[i]);
-			float fm = (float)ref_tick(&ap, &a, m);
-			float fs = (float)ref_tick(&hp, &h1, ref_tick(&hp, &h0, d));
+			float fm = (float)rig_ref_tick(&ap, &a, m);
+			float fs = (float)rig_ref_tick(&hp, &h1, rig_ref_tick(&hp, &h0, d));
 			float ml = m + (fm - m), sl = d + (fs - d);
 			float side = w * sl, el, er;
 			if (w == 1.0f && ml == m && sl == d) {
@@ -272,9 +244,9 @@ static void test_bass_mono_switch_smooth(void **state)
 		r[i] = 0.3f * (float)sin(2.0 * M_PI * 1000.0 * i / RATE + 1.0);
 	}
 	void *s = cls->create(RATE);
-	run(s, l, r, 4800);
+	rig_run_whole(cls, s, l, r, 4800);
 	cls->set(s, LATHE_IMAGER_BASS_MONO, 1.0f);
-	run(s, l + 4800, r + 4800, n - 4800);
+	rig_run_whole(cls, s, l + 4800, r + 4800, n - 4800);
 	/* Largest step of a 0.5 sine at 1 kHz: 0.5 * 2 pi 1000 / 48000 =
 	 * 0.065; 10 % over for the crossfade's own slope. */
 	double worst = 0;
@@ -286,59 +258,23 @@ static void test_bass_mono_switch_smooth(void **state)
 	cls->destroy(s);
 }
 
-static void render(int mode, float *l, float *r, int n)
+/* Parameter change number ev (one every 1024 frames). */
+static void change(void *s, int ev)
 {
-	void *s = cls->create(44100.0);
-	uint32_t split = 3;
-	int i = 0, next = 0, ev = 0;
-	while (i < n) {
-		if (i == next) {
-			switch (ev % 3) {
-			case 0: cls->set(s, LATHE_IMAGER_BASS_MONO, (float)((ev / 3 + 1) % 2)); break;
-			case 1: cls->set(s, LATHE_IMAGER_WIDTH, (float)(ev * 37 % 201)); break;
-			default: cls->set(s, LATHE_IMAGER_BASS_MONO_FREQ, 40.0f + (float)(ev * 13 % 260)); break;
-			}
-			ev++;
-			next += 1024;
-		}
-		int len = mode == 0 ? 32 : 1;
-		if (mode == 2) {
-			split = split * 1664525u + 1013904223u;
-			len = 1 + (int)((split >> 16) % 32);
-		}
-		if (len > next - i)
-			len = next - i;
-		if (len > n - i)
-			len = n - i;
-		cls->process(s, l + i, r + i, len);
-		i += len;
+	switch (ev % 3) {
+	case 0: cls->set(s, LATHE_IMAGER_BASS_MONO, (float)((ev / 3 + 1) % 2)); break;
+	case 1: cls->set(s, LATHE_IMAGER_WIDTH, (float)(ev * 37 % 201)); break;
+	default: cls->set(s, LATHE_IMAGER_BASS_MONO_FREQ, 40.0f + (float)(ev * 13 % 260)); break;
 	}
-	cls->destroy(s);
 }
+
+/* Renders at 44.1 kHz with a parameter change every 1024 frames. */
+static const RigRender changes = { &lathe_imager_class, 44100.0, NULL, 3, 1024, change };
 
 static void test_split_invariance(void **state)
 {
 	(void)state;
-	int n = 30000;
-	float *l[3], *r[3];
-	for (int m = 0; m < 3; m++) {
-		l[m] = malloc(n * sizeof(float));
-		r[m] = malloc(n * sizeof(float));
-		seed = 11;
-		for (int i = 0; i < n; i++) {
-			l[m][i] = noise();
-			r[m][i] = noise();
-		}
-		render(m, l[m], r[m], n);
-	}
-	for (int m = 1; m < 3; m++) {
-		assert_memory_equal(l[0], l[m], n * sizeof(float));
-		assert_memory_equal(r[0], r[m], n * sizeof(float));
-	}
-	for (int m = 0; m < 3; m++) {
-		free(l[m]);
-		free(r[m]);
-	}
+	rig_render_split_invariance(&changes, 30000, 11, 1.0f);
 }
 
 static void test_nonfinite(void **state)
@@ -351,19 +287,7 @@ static void test_nonfinite(void **state)
 		cls->set(both[k], LATHE_IMAGER_WIDTH, 150.0f);
 	}
 	fill_noise();
-	for (int i = 100; i < 200; i++) {
-		l0[i] = (i & 1) ? NAN : INFINITY;
-		r0[i] = -INFINITY;
-		l1[i] = r1[i] = 0.0f;
-	}
-	run(a, l0, r0, N);
-	run(b, l1, r1, N);
-	for (int i = 0; i < N; i++)
-		assert_true(isfinite(l0[i]) && isfinite(r0[i]));
-	assert_memory_equal(l0, l1, sizeof(l0));
-	assert_memory_equal(r0, r1, sizeof(r0));
-	cls->destroy(a);
-	cls->destroy(b);
+	rig_burst_as_silence(cls, a, b, l0, r0, l1, r1, N);
 }
 
 int main(void)

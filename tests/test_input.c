@@ -11,47 +11,23 @@
 
 #include "dsp/biquad.h"
 #include "dsp/input.h"
+#include "module_rig.h"
 
 static const LatheModuleClass *const cls = &lathe_input_class;
 
 #define RATE 48000.0
 #define N 4096
 
-static uint32_t seed = 1;
-static float noise(void)
-{
-	seed = seed * 1664525u + 1013904223u;
-	return (float)((int32_t)seed) / 2147483648.0f;
-}
-
-static double db(double x) { return 20.0 * log10(x > 1e-30 ? x : 1e-30); }
-
-/* A module with one parameter changed from its default, before audio
- * (so it applies at once, as when the chain sets up a module). */
-static void *make1(int param, float value)
-{
-	void *s = cls->create(RATE);
-	assert_non_null(s);
-	if (param > 0)
-		cls->set(s, param, value);
-	return s;
-}
-
-static void run(void *s, float *l, float *r, int n)
-{
-	for (int i = 0; i < n; i += LATHE_SUBBLOCK)
-		cls->process(s, l + i, r + i, n - i < LATHE_SUBBLOCK ? n - i : LATHE_SUBBLOCK);
-}
+/* The tests below change settings from their defaults before audio
+ * (rig_make), so that they apply at once, as when the chain sets up a
+ * module. */
 
 static float l0[N], r0[N], l1[N], r1[N];
 
 static void fill_noise(void)
 {
-	seed = 99;
-	for (int i = 0; i < N; i++) {
-		l0[i] = l1[i] = noise();
-		r0[i] = r1[i] = noise();
-	}
+	uint32_t seed = 99;
+	rig_fill_noise(l0, l1, r0, r1, N, 1.0f, &seed);
 }
 
 /* Float rounding of one product and one sum: 2 ulp relative to the
@@ -72,7 +48,7 @@ static void expect_matrix(float m00, float m01, float m10, float m11)
 static void test_transparent(void **state)
 {
 	(void)state;
-	void *s = make1(0, 0);
+	void *s = rig_make(cls, RATE, -1);
 	/* Set every default explicitly, as the chain does. */
 	cls->set(s, LATHE_INPUT_TRIM, 0.0f);
 	cls->set(s, LATHE_INPUT_BALANCE, 0.0f);
@@ -84,7 +60,7 @@ static void test_transparent(void **state)
 	cls->set(s, LATHE_INPUT_HPF_FREQ, 20.0f);
 	cls->set(s, LATHE_INPUT_HPF_SLOPE, 1.0f);
 	fill_noise();
-	run(s, l1, r1, N);
+	rig_run_whole(cls, s, l1, r1, N);
 	assert_memory_equal(l0, l1, sizeof(l0));
 	assert_memory_equal(r0, r1, sizeof(r0));
 	assert_int_equal(cls->latency(s), 0);
@@ -94,9 +70,9 @@ static void test_transparent(void **state)
 static void test_trim(void **state)
 {
 	(void)state;
-	void *s = make1(LATHE_INPUT_TRIM, 6.0f);
+	void *s = rig_make(cls, RATE, LATHE_INPUT_TRIM, 6.0, -1);
 	fill_noise();
-	run(s, l1, r1, N);
+	rig_run_whole(cls, s, l1, r1, N);
 	float g = (float)pow(10.0, 6.0 / 20.0);
 	expect_matrix(g, 0, 0, g);
 	cls->destroy(s);
@@ -105,9 +81,9 @@ static void test_trim(void **state)
 static void test_balance(void **state)
 {
 	(void)state;
-	void *s = make1(LATHE_INPUT_BALANCE, 6.0f);
+	void *s = rig_make(cls, RATE, LATHE_INPUT_BALANCE, 6.0, -1);
 	fill_noise();
-	run(s, l1, r1, N);
+	rig_run_whole(cls, s, l1, r1, N);
 	/* +6 dB: right up 3 dB, left down 3 dB. */
 	expect_matrix((float)pow(10.0, -3.0 / 20.0), 0, 0, (float)pow(10.0, 3.0 / 20.0));
 	cls->destroy(s);
@@ -116,14 +92,14 @@ static void test_balance(void **state)
 static void test_polarity(void **state)
 {
 	(void)state;
-	void *s = make1(LATHE_INPUT_POLARITY_L, 1.0f);
+	void *s = rig_make(cls, RATE, LATHE_INPUT_POLARITY_L, 1.0, -1);
 	fill_noise();
-	run(s, l1, r1, N);
+	rig_run_whole(cls, s, l1, r1, N);
 	expect_matrix(-1, 0, 0, 1);
 	cls->destroy(s);
-	s = make1(LATHE_INPUT_POLARITY_R, 1.0f);
+	s = rig_make(cls, RATE, LATHE_INPUT_POLARITY_R, 1.0, -1);
 	fill_noise();
-	run(s, l1, r1, N);
+	rig_run_whole(cls, s, l1, r1, N);
 	expect_matrix(1, 0, 0, -1);
 	cls->destroy(s);
 }
@@ -131,9 +107,9 @@ static void test_polarity(void **state)
 static void test_swap(void **state)
 {
 	(void)state;
-	void *s = make1(LATHE_INPUT_SWAP, 1.0f);
+	void *s = rig_make(cls, RATE, LATHE_INPUT_SWAP, 1.0, -1);
 	fill_noise();
-	run(s, l1, r1, N);
+	rig_run_whole(cls, s, l1, r1, N);
 	assert_memory_equal(l1, r0, sizeof(l1));
 	assert_memory_equal(r1, l0, sizeof(r1));
 	cls->destroy(s);
@@ -142,9 +118,9 @@ static void test_swap(void **state)
 static void test_ms_balance(void **state)
 {
 	(void)state;
-	void *s = make1(LATHE_INPUT_MS_BALANCE, 6.0f);
+	void *s = rig_make(cls, RATE, LATHE_INPUT_MS_BALANCE, 6.0, -1);
 	fill_noise();
-	run(s, l1, r1, N);
+	rig_run_whole(cls, s, l1, r1, N);
 	/* Mid up 3 dB, side down 3 dB: L = a L + b R with a, b the half
 	 * sum and half difference of the two gains. */
 	double gm = pow(10.0, 3.0 / 20.0), gs = pow(10.0, -3.0 / 20.0);
@@ -157,7 +133,7 @@ static void test_ms_balance(void **state)
 		si += pow(0.5 * (l0[i] - r0[i]), 2);
 	}
 	/* 0.001 dB: float rounding summed over 4096 samples. */
-	assert_true(fabs(db(sqrt(sm / si)) + 3.0) < 0.001);
+	assert_true(fabs(test_db(sqrt(sm / si)) + 3.0) < 0.001);
 	cls->destroy(s);
 }
 
@@ -189,7 +165,7 @@ static void test_hpf_response(void **state)
 			corner *= lathe_biquad_magnitude(&c, fc, RATE);
 		}
 		/* 0.01 dB: the bilinear design is pre-warped at fc. */
-		assert_true(fabs(db(corner) + 3.0103) < 0.01);
+		assert_true(fabs(test_db(corner) + 3.0103) < 0.01);
 		for (int fi = 0; fi < 6; fi++) {
 			double f = freqs[fi];
 			void *s = cls->create(RATE);
@@ -202,7 +178,7 @@ static void test_hpf_response(void **state)
 			float *l = malloc((settle + n) * sizeof(float)), *r = malloc((settle + n) * sizeof(float));
 			for (int i = 0; i < settle + n; i++)
 				l[i] = r[i] = 0.5f * (float)sin(2.0 * M_PI * f * i / RATE);
-			run(s, l, r, settle + n);
+			rig_run_whole(cls, s, l, r, settle + n);
 			double want = 1.0;
 			for (int k = 0; k < sections; k++) {
 				LatheBiquad c = lathe_biquad_highpass(fc, lathe_butterworth_q(2 * sections, k), RATE);
@@ -211,7 +187,7 @@ static void test_hpf_response(void **state)
 			double got = amplitude(l + settle, n, f) / 0.5;
 			/* 0.05 dB: the brief's tolerance; float output rounding adds
 			 * at most 1e-7 relative, even at -72 dB (48 dB/oct, 10 Hz). */
-			assert_true(fabs(db(got) - db(want)) < 0.05);
+			assert_true(fabs(test_db(got) - test_db(want)) < 0.05);
 			free(l);
 			free(r);
 			cls->destroy(s);
@@ -232,28 +208,16 @@ static void test_dc_removal(void **state)
 		float *l = malloc(n * sizeof(float)), *r = malloc(n * sizeof(float));
 		for (int i = 0; i < n; i++)
 			l[i] = r[i] = 0.3f + 0.3f * (float)sin(2.0 * M_PI * 1000.0 * i / RATE);
-		run(s, l, r, n);
+		rig_run_whole(cls, s, l, r, n);
 		double mean = 0;
 		for (int i = n / 2; i < n; i++)
 			mean += l[i];
 		mean /= n / 2;
-		assert_true(db(fabs(mean) / 0.3) < -100.0);
+		assert_true(test_db(fabs(mean) / 0.3) < -100.0);
 		free(l);
 		free(r);
 		cls->destroy(s);
 	}
-}
-
-/* One direct form I step in the order the module uses: the previous
- * output enters last. */
-static double ref_tick(const LatheBiquad *c, LatheBiquadState *st, double x)
-{
-	double y = (c->b0 * x + c->b1 * st->x1 + c->b2 * st->x2 - c->a2 * st->y2) - c->a1 * st->y1;
-	st->x2 = st->x1;
-	st->x1 = x;
-	st->y2 = st->y1;
-	st->y1 = y;
-	return y;
 }
 
 /* Settled (nothing glides or fades), trim and high-pass are bit for bit
@@ -291,7 +255,7 @@ static void test_steady_exact(void **state)
 			float e[2];
 			for (int ch = 0; ch < 2; ch++) {
 				for (int j = 0; j < sections; j++)
-					y[ch] = ref_tick(&c[j], &st[j][ch], y[ch]);
+					y[ch] = rig_ref_tick(&c[j], &st[j][ch], y[ch]);
 				e[ch] = (float)y[ch];
 			}
 			assert_memory_equal(&e[0], &l1[i], sizeof(float));
@@ -315,9 +279,9 @@ static void test_polarity_fades(void **state)
 	float l[2048], r[2048];
 	for (int i = 0; i < 2048; i++)
 		l[i] = r[i] = 0.5f;
-	run(s, l, r, 512);
+	rig_run_whole(cls, s, l, r, 512);
 	cls->set(s, LATHE_INPUT_POLARITY_L, 1.0f);
-	run(s, l + 512, r + 512, 2048 - 512);
+	rig_run_whole(cls, s, l + 512, r + 512, 2048 - 512);
 	double worst = 0;
 	for (int i = 1; i < 2048; i++)
 		worst = fmax(worst, fabs(l[i] - l[i - 1]));
@@ -327,66 +291,29 @@ static void test_polarity_fades(void **state)
 	cls->destroy(s);
 }
 
-/* Render with parameter changes every 1024 frames (on sub-block
- * boundaries), split into calls by mode: 0 = 32, 1 = 1, 2 = random. */
-static void render(int mode, float *l, float *r, int n)
+/* Parameter change number ev (one every 1024 frames). */
+static void change(void *s, int ev)
 {
-	void *s = cls->create(44100.0);
-	uint32_t split = 5;
-	int i = 0, next = 0, ev = 0;
-	while (i < n) {
-		if (i == next) {
-			switch (ev % 8) {
-			case 0: cls->set(s, LATHE_INPUT_HPF, (float)((ev / 8 + 1) % 2)); break;
-			case 1: cls->set(s, LATHE_INPUT_TRIM, (float)(ev % 13) - 6.0f); break;
-			case 2: cls->set(s, LATHE_INPUT_POLARITY_L, (float)((ev / 8) % 2)); break;
-			case 3: cls->set(s, LATHE_INPUT_HPF_SLOPE, (float)(ev % 3)); break;
-			case 4: cls->set(s, LATHE_INPUT_SWAP, (float)((ev / 8 + 1) % 2)); break;
-			case 5: cls->set(s, LATHE_INPUT_MS_BALANCE, (float)(ev % 7) - 3.0f); break;
-			case 6: cls->set(s, LATHE_INPUT_HPF_FREQ, 10.0f + (float)(ev % 100)); break;
-			default: cls->set(s, LATHE_INPUT_BALANCE, (float)(ev % 5) - 2.0f); break;
-			}
-			ev++;
-			next += 1024;
-		}
-		int len = mode == 0 ? 32 : 1;
-		if (mode == 2) {
-			split = split * 1664525u + 1013904223u;
-			len = 1 + (int)((split >> 16) % 32);
-		}
-		if (len > next - i)
-			len = next - i;
-		if (len > n - i)
-			len = n - i;
-		cls->process(s, l + i, r + i, len);
-		i += len;
+	switch (ev % 8) {
+	case 0: cls->set(s, LATHE_INPUT_HPF, (float)((ev / 8 + 1) % 2)); break;
+	case 1: cls->set(s, LATHE_INPUT_TRIM, (float)(ev % 13) - 6.0f); break;
+	case 2: cls->set(s, LATHE_INPUT_POLARITY_L, (float)((ev / 8) % 2)); break;
+	case 3: cls->set(s, LATHE_INPUT_HPF_SLOPE, (float)(ev % 3)); break;
+	case 4: cls->set(s, LATHE_INPUT_SWAP, (float)((ev / 8 + 1) % 2)); break;
+	case 5: cls->set(s, LATHE_INPUT_MS_BALANCE, (float)(ev % 7) - 3.0f); break;
+	case 6: cls->set(s, LATHE_INPUT_HPF_FREQ, 10.0f + (float)(ev % 100)); break;
+	default: cls->set(s, LATHE_INPUT_BALANCE, (float)(ev % 5) - 2.0f); break;
 	}
-	cls->destroy(s);
 }
+
+/* Renders at 44.1 kHz with parameter changes every 1024 frames (on
+ * sub-block boundaries). */
+static const RigRender changes = { &lathe_input_class, 44100.0, NULL, 5, 1024, change };
 
 static void test_split_invariance(void **state)
 {
 	(void)state;
-	int n = 30000;
-	float *l[3], *r[3];
-	for (int m = 0; m < 3; m++) {
-		l[m] = malloc(n * sizeof(float));
-		r[m] = malloc(n * sizeof(float));
-		seed = 31;
-		for (int i = 0; i < n; i++) {
-			l[m][i] = noise();
-			r[m][i] = noise();
-		}
-		render(m, l[m], r[m], n);
-	}
-	for (int m = 1; m < 3; m++) {
-		assert_memory_equal(l[0], l[m], n * sizeof(float));
-		assert_memory_equal(r[0], r[m], n * sizeof(float));
-	}
-	for (int m = 0; m < 3; m++) {
-		free(l[m]);
-		free(r[m]);
-	}
+	rig_render_split_invariance(&changes, 30000, 31, 1.0f);
 }
 
 /* NaN and Inf never come out, and the stage then behaves exactly as if
@@ -402,19 +329,7 @@ static void test_nonfinite(void **state)
 			cls->set(both[k], LATHE_INPUT_TRIM, 3.0f);
 		}
 		fill_noise();
-		for (int i = 100; i < 200; i++) {
-			l0[i] = (i & 1) ? NAN : INFINITY;
-			r0[i] = -INFINITY;
-			l1[i] = r1[i] = 0.0f;
-		}
-		run(a, l0, r0, N);
-		run(b, l1, r1, N);
-		for (int i = 0; i < N; i++)
-			assert_true(isfinite(l0[i]) && isfinite(r0[i]));
-		assert_memory_equal(l0, l1, sizeof(l0));
-		assert_memory_equal(r0, r1, sizeof(r0));
-		cls->destroy(a);
-		cls->destroy(b);
+		rig_burst_as_silence(cls, a, b, l0, r0, l1, r1, N);
 	}
 }
 

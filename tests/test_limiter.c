@@ -19,52 +19,14 @@
 #include "dsp/biquad.h"
 #include "dsp/dsp.h"
 #include "dsp/limiter.h"
+#include "module_rig.h"
 
 #define SB LATHE_SUBBLOCK
 
 static const LatheModuleClass *const K = &lathe_limiter_class;
 
-/* A limiter with the registry's defaults (true peak on, ceiling -1, release
- * 100 ms) and then the given (param, value) pairs, ended by -1. */
-static void *make(double rate, ...)
-{
-	void *l = K->create(rate);
-	assert_non_null(l);
-	va_list ap;
-	va_start(ap, rate);
-	for (int p = va_arg(ap, int); p >= 0; p = va_arg(ap, int))
-		K->set(l, p, (float)va_arg(ap, double));
-	va_end(ap);
-	return l;
-}
-
-/* Process in sub-block-aligned pieces, as the chain does: whole sub-blocks
- * (split 32), single frames (split 1), or pseudo-random pieces (split 0). */
-static void run(void *l, float *x, float *y, int n, int split, uint32_t *seed)
-{
-	for (int i = 0; i < n;) {
-		int room = SB - i % SB, len;
-		if (split > 0)
-			len = split;
-		else
-			len = 1 + (int)((*seed = *seed * 1664525u + 1013904223u) >> 27);
-		if (len > room)
-			len = room;
-		if (len > n - i)
-			len = n - i;
-		K->process(l, x + i, y + i, len);
-		i += len;
-	}
-}
-
-/* Deterministic uniform noise in [-1, 1). */
-static float noise(uint32_t *seed)
-{
-	*seed = *seed * 1664525u + 1013904223u;
-	return (float)((int32_t)*seed) / 2147483648.0f;
-}
-
-static double db(double x) { return 20.0 * log10(x > 1e-30 ? x : 1e-30); }
+/* Limiters are made (rig_make) with the registry's defaults (true peak on,
+ * ceiling -1, release 100 ms) and then the given settings. */
 
 /* --- reference true-peak meter ---------------------------------------------
  * 16x oversampling with a 128-tap-per-phase Kaiser-windowed sinc cut at fs/2
@@ -153,7 +115,7 @@ static void test_reference_meter(void **state)
 		}
 		/* 0.001 dB: the grid-and-parabola error (above); the window's
 		 * pass-band ripple is smaller still. Measured: 0.0002 dB. */
-		assert_true(fabs(db(true_peak(x, N)) - db(0.5)) < 0.001);
+		assert_true(fabs(test_db(true_peak(x, N)) - test_db(0.5)) < 0.001);
 	}
 }
 
@@ -222,7 +184,7 @@ static double make_signal(int sig, float *x, int n, double rate)
 			break;
 		}
 		case SIG_NOISE:
-			x[i] = noise(&seed);
+			x[i] = test_noise(&seed);
 			break;
 		}
 	}
@@ -249,11 +211,11 @@ static void check_true_peak(double rate)
 			 * both sides go through the detector. */
 			for (int i = 0; i < N; i++)
 				r[i] = -0.9f * x[i];
-			void *l = make(rate, LATHE_LIMITER_CEILING, ceilings[ci],
-				       LATHE_LIMITER_INPUT_GAIN, gain, -1);
+			void *l = rig_make(K, rate, LATHE_LIMITER_CEILING, ceilings[ci],
+					   LATHE_LIMITER_INPUT_GAIN, gain, -1);
 			uint32_t seed = 1;
-			run(l, y, r, N, SB, &seed);
-			double excess = db(true_peak(y, N)) - ceilings[ci];
+			rig_run_lcg(K, l, y, r, N, SB, &seed);
+			double excess = test_db(true_peak(y, N)) - ceilings[ci];
 			if (excess > worst) {
 				worst = excess;
 				worst_name = sig_names[sig];
@@ -301,11 +263,11 @@ static void test_sample_peak(void **state)
 				double gain = make_signal(sig, x, N, rates[ri]) + 12.0;
 				for (int i = 0; i < N; i++)
 					r[i] = 0.7f * x[i];
-				void *l = make(rates[ri], LATHE_LIMITER_TRUE_PEAK, 0.0,
-					       LATHE_LIMITER_CEILING, ceilings[ci],
-					       LATHE_LIMITER_INPUT_GAIN, gain, -1);
+				void *l = rig_make(K, rates[ri], LATHE_LIMITER_TRUE_PEAK, 0.0,
+						   LATHE_LIMITER_CEILING, ceilings[ci],
+						   LATHE_LIMITER_INPUT_GAIN, gain, -1);
 				uint32_t seed = 3;
-				run(l, x, r, N, 0, &seed);
+				rig_run_lcg(K, l, x, r, N, 0, &seed);
 				float ceiling = lathe_db_to_gain((float)ceilings[ci]);
 				for (int i = 0; i < N; i++)
 					if (fabsf(x[i]) > ceiling || fabsf(r[i]) > ceiling)
@@ -327,9 +289,9 @@ static void test_huge_input(void **state)
 			x[i] = (i / 7) % 2 ? 1e30f : -3e30f;
 			r[i] = (i % 100) == 0 ? 3e38f : 0.5f;
 		}
-		void *l = make(48000.0, LATHE_LIMITER_TRUE_PEAK, (double)tp, -1);
+		void *l = rig_make(K, 48000.0, LATHE_LIMITER_TRUE_PEAK, (double)tp, -1);
 		uint32_t seed = 5;
-		run(l, x, r, N, SB, &seed);
+		rig_run_lcg(K, l, x, r, N, SB, &seed);
 		float ceiling = lathe_db_to_gain(-1.0f);
 		for (int i = 0; i < N; i++)
 			assert_true(fabsf(x[i]) <= ceiling && fabsf(r[i]) <= ceiling);
@@ -361,9 +323,10 @@ static void test_below_ceiling_passes(void **state)
 		memcpy(l_, in_l, sizeof l_);
 		memcpy(r_, in_r, sizeof r_);
 		/* 10 ms release: fully released (below 2e-7 dB) in 0.2 s. */
-		void *l = make(rate, LATHE_LIMITER_RELEASE, 10.0, LATHE_LIMITER_TRUE_PEAK, (double)tp, -1);
+		void *l = rig_make(K, rate, LATHE_LIMITER_RELEASE, 10.0,
+				   LATHE_LIMITER_TRUE_PEAK, (double)tp, -1);
 		uint32_t seed = 9;
-		run(l, l_, r_, N, 0, &seed);
+		rig_run_lcg(K, l, l_, r_, N, 0, &seed);
 		int lat = K->latency(l);
 		int from = QUIET + (int)(0.2 * rate);
 		for (int i = from; i < N; i++) {
@@ -386,7 +349,7 @@ static void test_latency(void **state)
 	static float x[N], r[N];
 	for (int ri = 0; ri < 4; ri++)
 		for (int tp = 0; tp < 2; tp++) {
-			void *l = make(rates[ri], LATHE_LIMITER_TRUE_PEAK, (double)tp, -1);
+			void *l = rig_make(K, rates[ri], LATHE_LIMITER_TRUE_PEAK, (double)tp, -1);
 			int lat = K->latency(l);
 			/* Independent of the settings. */
 			K->set(l, LATHE_LIMITER_RELEASE, 3.0f);
@@ -400,7 +363,7 @@ static void test_latency(void **state)
 			x[AT] = 0.25f;
 			r[AT] = -0.125f;
 			uint32_t seed = 11;
-			run(l, x, r, N, 0, &seed);
+			rig_run_lcg(K, l, x, r, N, 0, &seed);
 			for (int i = 0; i < N; i++) {
 				assert_true(x[i] == (i == AT + lat ? 0.25f : 0.0f));
 				assert_true(r[i] == (i == AT + lat ? -0.125f : 0.0f));
@@ -425,16 +388,16 @@ static double release_time(double rate, double ms, bool auto_release, double lou
 	/* 2.0 against the -1 dB ceiling: 7 dB of reduction; then 0.1. */
 	for (int i = 0; i < n; i++)
 		x[i] = r[i] = i < loud ? 2.0f : 0.1f;
-	void *l = make(rate, LATHE_LIMITER_RELEASE, ms, LATHE_LIMITER_AUTO_RELEASE,
-		       auto_release ? 1.0 : 0.0, -1);
+	void *l = rig_make(K, rate, LATHE_LIMITER_RELEASE, ms,
+			   LATHE_LIMITER_AUTO_RELEASE, auto_release ? 1.0 : 0.0, -1);
 	uint32_t seed = 13;
-	run(l, x, r, n, SB, &seed);
+	rig_run_lcg(K, l, x, r, n, SB, &seed);
 	int lat = K->latency(l);
-	double plateau = -db(x[loud - 1] / 2.0);
+	double plateau = -test_db(x[loud - 1] / 2.0);
 	double hi = 0.8 * plateau, lo = hi / M_E;
 	int t1 = -1, t2 = -1;
 	for (int i = loud + lat; i < n; i++) {
-		double gr = -db(x[i] / 0.1);
+		double gr = -test_db(x[i] / 0.1);
 		if (t1 < 0 && gr < hi)
 			t1 = i;
 		if (t2 < 0 && gr < lo) {
@@ -496,9 +459,9 @@ static void test_gain_reduction_meter(void **state)
 	static float x[N], r[N];
 	for (int i = 0; i < N; i++)
 		x[i] = r[i] = 2.0f; /* 6.02 dB above 0 dBFS, 7.02 above the ceiling */
-	void *l = make(48000.0, -1);
+	void *l = rig_make(K, 48000.0, -1);
 	uint32_t seed = 15;
-	run(l, x, r, N, SB, &seed);
+	rig_run_lcg(K, l, x, r, N, SB, &seed);
 	float gr[LATHE_MAX_GR];
 	assert_int_equal(K->gain_reduction(l, gr), 1);
 	/* 0.001 dB: the gain is exact to float precision (1e-6 dB); the
@@ -509,6 +472,24 @@ static void test_gain_reduction_meter(void **state)
 
 /* --- robustness ------------------------------------------------------------ */
 
+/* Changes of every parameter, before sub-block b. */
+static void every_parameter(void *l, int b)
+{
+	switch (b) {
+	case 64: K->set(l, LATHE_LIMITER_CEILING, -3.0f); break;
+	case 65: K->set(l, LATHE_LIMITER_CEILING, -6.0f); break;
+	case 128: K->set(l, LATHE_LIMITER_INPUT_GAIN, 18.0f); break;
+	case 192: K->set(l, LATHE_LIMITER_TRUE_PEAK, 0.0f); break;
+	case 256: K->set(l, LATHE_LIMITER_AUTO_RELEASE, 1.0f); break;
+	case 320: K->set(l, LATHE_LIMITER_TRUE_PEAK, 1.0f); break;
+	case 384: K->set(l, LATHE_LIMITER_RELEASE, 5.0f); break;
+	case 448: K->set(l, LATHE_LIMITER_AUTO_RELEASE, 0.0f); break;
+	case 512: K->set(l, LATHE_LIMITER_AUTO_RELEASE, 1.0f); break;
+	case 900: K->set(l, LATHE_LIMITER_INPUT_GAIN, 0.0f); break;
+	default: break;
+	}
+}
+
 /* Parameter changes at sub-block starts (as the chain makes them) and a
  * heavily limited signal: whole sub-blocks, single frames and random
  * pieces give the same bits. */
@@ -516,44 +497,28 @@ static void test_block_split(void **state)
 {
 	(void)state;
 	enum { N = 64 * SB * 16 };
-	static float in_l[N], in_r[N], out[3][2][N];
+	static float in_l[N], in_r[N];
 	uint32_t seed = 21;
 	for (int i = 0; i < N; i++) {
-		in_l[i] = noise(&seed);
-		in_r[i] = 0.5f * in_l[i] + 0.5f * noise(&seed);
+		in_l[i] = test_noise(&seed);
+		in_r[i] = 0.5f * in_l[i] + 0.5f * test_noise(&seed);
 		/* A silence, to release fully (to rest) with auto release. */
 		if (i >= 20000 && i < 28000)
 			in_l[i] = in_r[i] = 0.0f;
 	}
-	for (int split = 0; split < 3; split++) {
-		const int sizes[] = { SB, 1, 0 };
-		memcpy(out[split][0], in_l, sizeof in_l);
-		memcpy(out[split][1], in_r, sizeof in_r);
-		void *l = make(44100.0, LATHE_LIMITER_INPUT_GAIN, 12.0, -1);
-		uint32_t rs = 77;
-		for (int b = 0; b < N / SB; b++) {
-			/* Changes of every parameter. */
-			switch (b) {
-			case 64: K->set(l, LATHE_LIMITER_CEILING, -3.0f); break;
-			case 65: K->set(l, LATHE_LIMITER_CEILING, -6.0f); break;
-			case 128: K->set(l, LATHE_LIMITER_INPUT_GAIN, 18.0f); break;
-			case 192: K->set(l, LATHE_LIMITER_TRUE_PEAK, 0.0f); break;
-			case 256: K->set(l, LATHE_LIMITER_AUTO_RELEASE, 1.0f); break;
-			case 320: K->set(l, LATHE_LIMITER_TRUE_PEAK, 1.0f); break;
-			case 384: K->set(l, LATHE_LIMITER_RELEASE, 5.0f); break;
-			case 448: K->set(l, LATHE_LIMITER_AUTO_RELEASE, 0.0f); break;
-			case 512: K->set(l, LATHE_LIMITER_AUTO_RELEASE, 1.0f); break;
-			case 900: K->set(l, LATHE_LIMITER_INPUT_GAIN, 0.0f); break;
-			default: break;
-			}
-			run(l, out[split][0] + b * SB, out[split][1] + b * SB, SB, sizes[split], &rs);
-		}
-		K->destroy(l);
-	}
-	for (int split = 1; split < 3; split++) {
-		assert_memory_equal(out[0][0], out[split][0], sizeof in_l);
-		assert_memory_equal(out[0][1], out[split][1], sizeof in_r);
-	}
+	void *l[3];
+	for (int split = 0; split < 3; split++)
+		l[split] = rig_make(K, 44100.0, LATHE_LIMITER_INPUT_GAIN, 12.0, -1);
+	rig_lcg_split_invariance(K, l, in_l, in_r, N, 77, every_parameter);
+}
+
+/* True peak off at sub-block 400, on again at 500. */
+static void true_peak_switch(void *l, int b)
+{
+	if (b == 400)
+		K->set(l, LATHE_LIMITER_TRUE_PEAK, 0.0f);
+	if (b == 500)
+		K->set(l, LATHE_LIMITER_TRUE_PEAK, 1.0f);
 }
 
 /* The same at the other rates, where the buffers' sizes (and so where the
@@ -564,33 +529,18 @@ static void test_block_split_rates(void **state)
 {
 	(void)state;
 	enum { N = SB * 1200 };
-	static float in_l[N], in_r[N], out[3][2][N];
+	static float in_l[N], in_r[N];
 	const double rates[] = { 48000.0, 88200.0, 96000.0, 192000.0 };
 	for (int ri = 0; ri < 4; ri++) {
 		uint32_t seed = 31 + (uint32_t)ri;
 		for (int i = 0; i < N; i++) {
-			in_l[i] = noise(&seed);
-			in_r[i] = i % 4000 < 100 ? 0.0f : noise(&seed);
+			in_l[i] = test_noise(&seed);
+			in_r[i] = i % 4000 < 100 ? 0.0f : test_noise(&seed);
 		}
-		for (int split = 0; split < 3; split++) {
-			const int sizes[] = { SB, 1, 0 };
-			memcpy(out[split][0], in_l, sizeof in_l);
-			memcpy(out[split][1], in_r, sizeof in_r);
-			void *l = make(rates[ri], LATHE_LIMITER_INPUT_GAIN, 9.0, -1);
-			uint32_t rs = 5;
-			for (int b = 0; b < N / SB; b++) {
-				if (b == 400)
-					K->set(l, LATHE_LIMITER_TRUE_PEAK, 0.0f);
-				if (b == 500)
-					K->set(l, LATHE_LIMITER_TRUE_PEAK, 1.0f);
-				run(l, out[split][0] + b * SB, out[split][1] + b * SB, SB, sizes[split], &rs);
-			}
-			K->destroy(l);
-		}
-		for (int split = 1; split < 3; split++) {
-			assert_memory_equal(out[0][0], out[split][0], sizeof in_l);
-			assert_memory_equal(out[0][1], out[split][1], sizeof in_r);
-		}
+		void *l[3];
+		for (int split = 0; split < 3; split++)
+			l[split] = rig_make(K, rates[ri], LATHE_LIMITER_INPUT_GAIN, 9.0, -1);
+		rig_lcg_split_invariance(K, l, in_l, in_r, N, 5, true_peak_switch);
 	}
 }
 
@@ -602,10 +552,7 @@ static void test_non_finite(void **state)
 	enum { N = 24000 };
 	static float a_l[N], a_r[N], b_l[N], b_r[N];
 	uint32_t seed = 31;
-	for (int i = 0; i < N; i++) {
-		a_l[i] = b_l[i] = 2.0f * noise(&seed);
-		a_r[i] = b_r[i] = 2.0f * noise(&seed);
-	}
+	rig_fill_noise(a_l, b_l, a_r, b_r, N, 2.0f, &seed);
 	const float bad[] = { NAN, INFINITY, -INFINITY };
 	for (int i = 3000; i < N; i += 2371) {
 		int len = (i / 2371) % 2 ? 1 : 300; /* single samples and bursts */
@@ -620,15 +567,12 @@ static void test_non_finite(void **state)
 		float *bl = malloc(sizeof b_l), *br = malloc(sizeof b_r);
 		memcpy(al, a_l, sizeof a_l), memcpy(ar, a_r, sizeof a_r);
 		memcpy(bl, b_l, sizeof b_l), memcpy(br, b_r, sizeof b_r);
-		void *la = make(48000.0, LATHE_LIMITER_TRUE_PEAK, (double)tp, -1);
-		void *lb = make(48000.0, LATHE_LIMITER_TRUE_PEAK, (double)tp, -1);
+		void *la = rig_make(K, 48000.0, LATHE_LIMITER_TRUE_PEAK, (double)tp, -1);
+		void *lb = rig_make(K, 48000.0, LATHE_LIMITER_TRUE_PEAK, (double)tp, -1);
 		uint32_t s1 = 1, s2 = 2;
-		run(la, al, ar, N, 0, &s1);
-		run(lb, bl, br, N, 0, &s2);
-		for (int i = 0; i < N; i++)
-			assert_true(isfinite(al[i]) && isfinite(ar[i]));
-		assert_memory_equal(al, bl, sizeof a_l);
-		assert_memory_equal(ar, br, sizeof a_r);
+		rig_run_lcg(K, la, al, ar, N, 0, &s1);
+		rig_run_lcg(K, lb, bl, br, N, 0, &s2);
+		rig_assert_as_silence(al, ar, bl, br, N);
 		K->destroy(la);
 		K->destroy(lb);
 		free(al), free(ar), free(bl), free(br);
@@ -666,14 +610,14 @@ static double glide_run(int param, double from, double to, bool glide)
 	static float x[N], r[N];
 	for (int i = 0; i < N; i++)
 		x[i] = r[i] = (float)(0.25 * sin(2.0 * M_PI * 100.0 * i / rate));
-	void *l = make(rate, param, from, -1);
+	void *l = rig_make(K, rate, param, from, -1);
 	int steps = glide ? (int)ceil(30.0 / (1000.0 * SB / rate)) : 1;
 	uint32_t seed = 41;
 	for (int b = 0; b < N / SB; b++) {
 		int k = b - START / SB;
 		if (k >= 0 && k < steps)
 			K->set(l, param, (float)(from + (to - from) * (k + 1) / steps));
-		run(l, x + b * SB, r + b * SB, SB, SB, &seed);
+		rig_run_lcg(K, l, x + b * SB, r + b * SB, SB, SB, &seed);
 	}
 	K->destroy(l);
 	return click_level(x, N, rate);
@@ -689,7 +633,7 @@ static void test_no_click(void **state)
 	/* 1e-5 (-100 dBFS): 10 dB under the floor the chain's click tests
 	 * allow (-90 dBFS); the glided changes measure < 1e-6 here. */
 	print_message("above 8 kHz: input-gain glide %.1f dBFS, ceiling glide %.1f dBFS\n",
-		      db(gain_glide), db(ceil_glide));
+		      test_db(gain_glide), test_db(ceil_glide));
 	assert_true(gain_glide < 1e-5);
 	assert_true(ceil_glide < 1e-5);
 	/* The same jump in one step (no glide from the caller) is heard: the
@@ -708,14 +652,14 @@ static void test_switches_do_not_click(void **state)
 	static float x[N], r[N];
 	for (int i = 0; i < N; i++)
 		x[i] = r[i] = (float)(2.0 * sin(2.0 * M_PI * 100.0 * i / rate));
-	void *l = make(rate, -1);
+	void *l = rig_make(K, rate, -1);
 	uint32_t seed = 43;
 	for (int b = 0; b < N / SB; b++) {
 		if (b % 150 == 100)
 			K->set(l, LATHE_LIMITER_TRUE_PEAK, (float)((b / 150) % 2));
 		if (b % 150 == 50)
 			K->set(l, LATHE_LIMITER_AUTO_RELEASE, (float)((b / 150) % 2));
-		run(l, x + b * SB, r + b * SB, SB, SB, &seed);
+		rig_run_lcg(K, l, x + b * SB, r + b * SB, SB, SB, &seed);
 	}
 	K->destroy(l);
 	double level = click_level(x, N, rate);

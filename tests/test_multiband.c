@@ -16,62 +16,12 @@
 
 #include "dsp/dsp.h"
 #include "dsp/multiband.h"
-#include "signals.h"
+#include "module_rig.h"
 
 #define SB LATHE_SUBBLOCK
 #define BAND(b, k) LATHE_MB_BAND_PARAM(b, k)
 
 static const LatheModuleClass *const K = &lathe_multiband_class;
-
-/* A module with the registry's defaults and then (param, value) pairs ended
- * by -1; reset so that it starts at rest with every setting in place. */
-static void *make(double rate, ...)
-{
-	void *m = K->create(rate);
-	assert_non_null(m);
-	va_list ap;
-	va_start(ap, rate);
-	for (int p = va_arg(ap, int); p >= 0; p = va_arg(ap, int))
-		K->set(m, p, (float)va_arg(ap, double));
-	va_end(ap);
-	K->reset(m);
-	return m;
-}
-
-/* Sub-block-aligned pieces: whole sub-blocks (32), single frames (1) or
- * random pieces (0), as in test_comp.c. */
-static void run(void *m, float *l, float *r, int n, int split, unsigned *seed)
-{
-	int i = 0;
-	while (i < n) {
-		int room = SB - i % SB;
-		int len = split > 0 ? split : 1 + (int)(rand_r(seed) % SB);
-		if (len > room)
-			len = room;
-		if (len > n - i)
-			len = n - i;
-		K->process(m, l + i, r + i, len);
-		i += len;
-	}
-}
-
-static void tone(float *x, int n, double f, double db, double rate)
-{
-	double a = pow(10.0, db / 20.0);
-	for (int i = 0; i < n; i++)
-		x[i] += (float)(a * sin(2.0 * M_PI * f * i / rate));
-}
-
-/* Level in dB of the component at f (a sine of peak A reads 20 log10 A),
- * by correlation over [from, from + len), len a whole number of periods or
- * long enough that the leak of other tones is negligible. */
-static double tone_db(const float *x, int from, int len, double f, double rate)
-{
-	double complex acc = 0.0;
-	for (int i = from; i < from + len; i++)
-		acc += x[i] * cexp(-I * 2.0 * M_PI * f * i / rate);
-	return 20.0 * log10(2.0 * cabs(acc) / len + 1e-30);
-}
 
 /* ---- flat sum ----------------------------------------------------------- */
 
@@ -85,7 +35,7 @@ static void response(void *m, int n, double *db)
 	memset(l, 0, sizeof(float) * n);
 	memset(r, 0, sizeof(float) * n);
 	l[0] = r[0] = 1.0f;
-	run(m, l, r, n, SB, NULL);
+	rig_run(K, m, l, r, n, SB, NULL);
 	fftwf_execute(plan);
 	for (int k = 0; k <= n / 2; k++)
 		db[k] = 20.0 * log10(cabsf(spec[k]) + 1e-30); /* complex.h first: C99 complex */
@@ -125,14 +75,14 @@ static void test_flat_sum(void **state)
 		for (int nb = 2; nb <= 5; nb++) {
 			char what[64];
 			snprintf(what, sizeof what, "%d bands, default crossovers", nb);
-			void *m = make(rates[ri], LATHE_MB_BANDS, (double)nb, -1);
+			void *m = rig_make_at_rest(K, rates[ri], LATHE_MB_BANDS, (double)nb, -1);
 			check_flat(m, rates[ri], what);
 			K->destroy(m);
 			/* Extreme and out-of-order crossovers: flat all the same. */
 			snprintf(what, sizeof what, "%d bands, crossovers out of order", nb);
-			m = make(rates[ri], LATHE_MB_BANDS, (double)nb, LATHE_MB_XOVER1, 16000.0,
-				 LATHE_MB_XOVER2, 30.0, LATHE_MB_XOVER3, 31.0, LATHE_MB_XOVER4, 200.0,
-				 -1);
+			m = rig_make_at_rest(K, rates[ri], LATHE_MB_BANDS, (double)nb,
+					     LATHE_MB_XOVER1, 16000.0, LATHE_MB_XOVER2, 30.0,
+					     LATHE_MB_XOVER3, 31.0, LATHE_MB_XOVER4, 200.0, -1);
 			check_flat(m, rates[ri], what);
 			K->destroy(m);
 		}
@@ -151,12 +101,12 @@ static void three_tones(void *m, double sign_r, double *d)
 	const double rate = 48000.0, f[3] = { 60.0, 2000.0, 20000.0 };
 	float *l = calloc(TN, sizeof *l), *r = calloc(TN, sizeof *r);
 	for (int k = 0; k < 3; k++)
-		tone(l, TN, f[k], -10.0, rate);
+		rig_add_tone(l, TN, f[k], -10.0, rate);
 	for (int i = 0; i < TN; i++)
 		r[i] = (float)(sign_r * l[i]);
-	run(m, l, r, TN, SB, NULL);
+	rig_run(K, m, l, r, TN, SB, NULL);
 	for (int k = 0; k < 3; k++)
-		d[k] = tone_db(l, TFROM, TLEN, f[k], rate) + 10.0;
+		d[k] = rig_tone_db(l, TFROM, TLEN, f[k], rate) + 10.0;
 	free(l);
 	free(r);
 }
@@ -167,8 +117,8 @@ static void test_band_compression(void **state)
 {
 	(void)state;
 	double d[3];
-	void *m = make(48000.0, BAND(2, LATHE_MB_BAND_THRESHOLD), -40.0, BAND(2, LATHE_MB_BAND_RATIO),
-		       10.0, -1);
+	void *m = rig_make_at_rest(K, 48000.0, BAND(2, LATHE_MB_BAND_THRESHOLD), -40.0,
+				   BAND(2, LATHE_MB_BAND_RATIO), 10.0, -1);
 	three_tones(m, 1.0, d);
 	print_message("band 3 compressed: 60 Hz %+.3f dB, 2 kHz %+.3f dB, 20 kHz %+.3f dB\n", d[0],
 		      d[1], d[2]);
@@ -191,23 +141,24 @@ static void test_band_controls(void **state)
 {
 	(void)state;
 	double d[3];
-	void *m = make(48000.0, BAND(2, LATHE_MB_BAND_THRESHOLD), -40.0, BAND(2, LATHE_MB_BAND_RATIO),
-		       10.0, BAND(2, LATHE_MB_BAND_MAKEUP), 6.0, BAND(2, LATHE_MB_BAND_BYPASS), 1.0,
-		       -1);
+	void *m = rig_make_at_rest(K, 48000.0, BAND(2, LATHE_MB_BAND_THRESHOLD), -40.0,
+				   BAND(2, LATHE_MB_BAND_RATIO), 10.0,
+				   BAND(2, LATHE_MB_BAND_MAKEUP), 6.0,
+				   BAND(2, LATHE_MB_BAND_BYPASS), 1.0, -1);
 	three_tones(m, 1.0, d);
 	/* Bypassed: neutral, so the sum is flat (float rounding). */
 	for (int k = 0; k < 3; k++)
 		assert_true(fabs(d[k]) < 0.01);
 	K->destroy(m);
 
-	m = make(48000.0, BAND(2, LATHE_MB_BAND_MAKEUP), 6.0, -1);
+	m = rig_make_at_rest(K, 48000.0, BAND(2, LATHE_MB_BAND_MAKEUP), 6.0, -1);
 	three_tones(m, 1.0, d);
 	print_message("band 3 makeup +6 dB: %+.3f %+.3f %+.3f\n", d[0], d[1], d[2]);
 	assert_true(fabs(d[1] - 6.0) < 0.3); /* 95 % of the tone is in the band */
 	assert_true(fabs(d[0]) < 0.01 && fabs(d[2]) < 0.05);
 	K->destroy(m);
 
-	m = make(48000.0, BAND(0, LATHE_MB_BAND_SOLO), 1.0, -1);
+	m = rig_make_at_rest(K, 48000.0, BAND(0, LATHE_MB_BAND_SOLO), 1.0, -1);
 	three_tones(m, 1.0, d);
 	print_message("band 1 solo: %+.3f %+.3f %+.3f\n", d[0], d[1], d[2]);
 	/* 60 Hz is in band 1, whose LR4 low-pass passes 1/(1 + (60/120)^4):
@@ -220,7 +171,7 @@ static void test_band_controls(void **state)
 
 	/* Width 0 % on band 3 with the tones in antiphase (all side): the
 	 * 2 kHz tone goes, the others stay. */
-	m = make(48000.0, BAND(2, LATHE_MB_BAND_WIDTH), 0.0, -1);
+	m = rig_make_at_rest(K, 48000.0, BAND(2, LATHE_MB_BAND_WIDTH), 0.0, -1);
 	three_tones(m, -1.0, d);
 	print_message("band 3 width 0, side signal: %+.3f %+.3f %+.3f\n", d[0], d[1], d[2]);
 	assert_true(d[1] < -20.0); /* 95 % of it is in band 3 */
@@ -239,22 +190,22 @@ static void check_switch(int param, float v, int delay, const char *what)
 	for (int k = 0; k < 3; k++) {
 		l[k] = calloc(N, sizeof *l[k]);
 		r[k] = calloc(N, sizeof *r[k]);
-		tone(l[k], N, 100.0, -12.0, rate);
-		tone(l[k], N, 1000.0, -12.0, rate);
-		tone(l[k], N, 8000.0, -12.0, rate);
+		rig_add_tone(l[k], N, 100.0, -12.0, rate);
+		rig_add_tone(l[k], N, 1000.0, -12.0, rate);
+		rig_add_tone(l[k], N, 8000.0, -12.0, rate);
 		memcpy(r[k], l[k], N * sizeof *r[k]);
 	}
 	for (int k = 0; k < 3; k++) {
-		void *m = make(rate, BAND(1, LATHE_MB_BAND_THRESHOLD), -30.0,
-			       BAND(1, LATHE_MB_BAND_RATIO), 4.0, -1);
+		void *m = rig_make_at_rest(K, rate, BAND(1, LATHE_MB_BAND_THRESHOLD), -30.0,
+					   BAND(1, LATHE_MB_BAND_RATIO), 4.0, -1);
 		if (k == 2)
 			K->set(m, param, v);
 		if (k == 2)
 			K->reset(m);
-		run(m, l[k], r[k], AT, SB, NULL);
+		rig_run(K, m, l[k], r[k], AT, SB, NULL);
 		if (k == 1)
 			K->set(m, param, v);
-		run(m, l[k] + AT, r[k] + AT, N - AT, SB, NULL);
+		rig_run(K, m, l[k] + AT, r[k] + AT, N - AT, SB, NULL);
 		K->destroy(m);
 	}
 	int at = AT + delay;
@@ -299,7 +250,7 @@ static void test_band_count_sequence(void **state)
 {
 	(void)state;
 	const double rate = 48000.0;
-	void *m = make(rate, -1);
+	void *m = rig_make_at_rest(K, rate, -1);
 	float l[SB] = { 0 }, r[SB] = { 0 };
 	static const int counts[] = { 2, 5, 3, 3, 4, 2, 5 };
 	for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
@@ -321,19 +272,10 @@ static void test_band_count_sequence(void **state)
 
 static void program(float *l, float *r, int n, double rate)
 {
-	unsigned seed = 11;
-	for (int i = 0; i < n; i++) {
-		double env = (i / 3000) % 3 == 0 ? 0.9 : (i / 3000) % 3 == 1 ? 0.02 : 0.3;
-		double noise = (double)rand_r(&seed) / RAND_MAX * 2.0 - 1.0;
-		l[i] = (float)(env * (0.5 * noise + 0.5 * sin(2.0 * M_PI * 90.0 * i / rate)));
-		r[i] = (float)(env * (0.3 * noise + 0.6 * sin(2.0 * M_PI * 2500.0 * i / rate)));
-	}
+	rig_bursts(l, r, n, rate, 90.0, 2500.0);
 }
 
-static const struct {
-	int at, param;
-	float v;
-} changes[] = {
+static const RigChange changes[] = {
 	{ 0, BAND(0, LATHE_MB_BAND_RATIO), 4.0f },       { 0, BAND(1, LATHE_MB_BAND_RATIO), 3.0f },
 	{ 0, BAND(2, LATHE_MB_BAND_RATIO), 2.0f },       { 0, BAND(3, LATHE_MB_BAND_RATIO), 8.0f },
 	{ 0, BAND(1, LATHE_MB_BAND_ATTACK), 1.0f },      { 64, BAND(1, LATHE_MB_BAND_THRESHOLD), -30.0f },
@@ -347,47 +289,14 @@ static const struct {
 	{ 16000, LATHE_MB_XOVER2, 300.0f },              { 19200, BAND(0, LATHE_MB_BAND_BYPASS), 0.0f },
 };
 
-static void run_program(void *m, float *l, float *r, int n, int split, unsigned *seed)
-{
-	size_t next = 0, nch = sizeof changes / sizeof changes[0];
-	for (int at = 0; at < n; at += SB) {
-		while (next < nch && changes[next].at == at) {
-			K->set(m, changes[next].param, changes[next].v);
-			next++;
-		}
-		run(m, l + at, r + at, n - at < SB ? n - at : SB, split, seed);
-	}
-}
+/* Modules at the registry's defaults, at rest, through the program. */
+static const RigProgram prog = { &lathe_multiband_class, true, program, changes,
+				 sizeof changes / sizeof changes[0] };
 
 static void test_block_split_invariance(void **state)
 {
 	(void)state;
-	static const double rates[] = { 44100.0, 96000.0 };
-	enum { N = 24000 };
-	float *l[3], *r[3];
-	for (int k = 0; k < 3; k++) {
-		l[k] = malloc(N * sizeof *l[k]);
-		r[k] = malloc(N * sizeof *r[k]);
-	}
-	for (int ri = 0; ri < 2; ri++) {
-		unsigned seed = 3;
-		static const int splits[3] = { SB, 1, 0 };
-		for (int k = 0; k < 3; k++) {
-			void *m = make(rates[ri], -1);
-			program(l[k], r[k], N, rates[ri]);
-			run_program(m, l[k], r[k], N, splits[k], &seed);
-			K->destroy(m);
-		}
-		/* Bit-identical: the brief's rule. */
-		for (int k = 1; k < 3; k++) {
-			assert_memory_equal(l[0], l[k], N * sizeof *l[0]);
-			assert_memory_equal(r[0], r[k], N * sizeof *r[0]);
-		}
-	}
-	for (int k = 0; k < 3; k++) {
-		free(l[k]);
-		free(r[k]);
-	}
+	rig_program_split_invariance(&prog);
 }
 
 /* A crossover gliding over its whole range (30 Hz <-> 16 kHz in 50 ms, the
@@ -404,22 +313,22 @@ static void test_crossover_glide(void **state)
 	float *l = malloc(N * sizeof *l), *r = malloc(N * sizeof *r);
 	float *hl = malloc(N * sizeof *hl), *hr = malloc(N * sizeof *hr);
 	for (int x = LATHE_MB_XOVER1; x <= LATHE_MB_XOVER3; x++) {
-		void *m = make(rate, -1);
+		void *m = rig_make_at_rest(K, rate, -1);
 		for (int i = 0; i < N; i++) {
 			l[i] = (float)(0.25 * sin(2.0 * M_PI * 100.0 * i / rate));
 			r[i] = (float)(0.2 * sin(2.0 * M_PI * 100.0 * i / rate + 0.5));
 		}
 		K->set(m, x, 30.0f);
-		run(m, l, r, SETTLE, 0, &(unsigned){ 7 });
+		rig_run(K, m, l, r, SETTLE, 0, &(unsigned){ 7 });
 		/* Up, hold, down, hold; one set() per sub-block. */
 		int at = SETTLE;
 		for (int dir = 0; dir < 2; dir++) {
 			for (int j = 1; j <= STEPS; j++, at += SB) {
 				int e = dir == 0 ? j : STEPS - j;
 				K->set(m, x, (float)(30.0 * pow(16000.0 / 30.0, (double)e / STEPS)));
-				run(m, l + at, r + at, SB, 0, &(unsigned){ (unsigned)j });
+				rig_run(K, m, l + at, r + at, SB, 0, &(unsigned){ (unsigned)j });
 			}
-			run(m, l + at, r + at, HOLD, SB, NULL);
+			rig_run(K, m, l + at, r + at, HOLD, SB, NULL);
 			at += HOLD;
 		}
 		TestHighpass hpl, hpr;
@@ -441,36 +350,7 @@ static void test_crossover_glide(void **state)
 static void test_non_finite(void **state)
 {
 	(void)state;
-	const double rate = 48000.0;
-	enum { N = 24000 };
-	float *l[2], *r[2];
-	for (int k = 0; k < 2; k++) {
-		l[k] = malloc(N * sizeof *l[k]);
-		r[k] = malloc(N * sizeof *r[k]);
-		program(l[k], r[k], N, rate);
-	}
-	static const int at[] = { 100, 101, 5000, 5001, 5002, 9000, 12345 };
-	const float bad[] = { NAN, INFINITY, -INFINITY, 1e30f, NAN, -NAN, INFINITY };
-	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
-		l[0][at[i]] = bad[i];
-		r[0][at[i] + (i % 2)] = bad[(i + 1) % 7];
-		l[1][at[i]] = 0.0f;
-		r[1][at[i] + (i % 2)] = 0.0f;
-	}
-	for (int k = 0; k < 2; k++) {
-		void *m = make(rate, -1);
-		unsigned seed = 5;
-		run_program(m, l[k], r[k], N, 0, &seed);
-		K->destroy(m);
-	}
-	for (int i = 0; i < N; i++)
-		assert_true(isfinite(l[0][i]) && isfinite(r[0][i]));
-	assert_memory_equal(l[0], l[1], N * sizeof *l[0]);
-	assert_memory_equal(r[0], r[1], N * sizeof *r[0]);
-	for (int k = 0; k < 2; k++) {
-		free(l[k]);
-		free(r[k]);
-	}
+	rig_program_non_finite(&prog);
 }
 
 int main(void)

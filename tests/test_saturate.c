@@ -13,6 +13,7 @@
 #include "dsp/biquad.h"
 #include "dsp/oversample.h"
 #include "dsp/saturate.h"
+#include "module_rig.h"
 
 static const LatheModuleClass *const cls = &lathe_saturate_class;
 
@@ -26,13 +27,6 @@ static const LatheModuleClass *const cls = &lathe_saturate_class;
 #define SETTLE 65536
 
 static uint32_t seed = 12345;
-static float noise(void)
-{
-	seed = seed * 1664525u + 1013904223u;
-	return (float)((int32_t)seed) / 2147483648.0f;
-}
-
-static double db(double x) { return 20.0 * log10(x > 1e-30 ? x : 1e-30); }
 
 /* Nearest odd bin to f: odd, so that it is coprime with NFFT and its
  * harmonics land on distinct bins. */
@@ -59,19 +53,9 @@ static void spectrum(const float *x, double *mag)
 
 static void *make(double rate, int type, float drive, float mix, int factor)
 {
-	void *s = cls->create(rate);
-	assert_non_null(s);
-	cls->set(s, LATHE_SATURATE_TYPE, (float)type);
-	cls->set(s, LATHE_SATURATE_DRIVE, drive);
-	cls->set(s, LATHE_SATURATE_MIX, mix);
-	cls->set(s, LATHE_SATURATE_OVERSAMPLE, (float)factor);
-	return s;
-}
-
-static void run(void *s, float *l, float *r, int n)
-{
-	for (int i = 0; i < n; i += LATHE_SUBBLOCK)
-		cls->process(s, l + i, r + i, n - i < LATHE_SUBBLOCK ? n - i : LATHE_SUBBLOCK);
+	return rig_make(cls, rate, LATHE_SATURATE_TYPE, (double)type, LATHE_SATURATE_DRIVE,
+			(double)drive, LATHE_SATURATE_MIX, (double)mix, LATHE_SATURATE_OVERSAMPLE,
+			(double)factor, -1);
 }
 
 /* Spectrum of the left output for a sine of amplitude amp at bin k0. */
@@ -81,7 +65,7 @@ static void tone_spectrum(void *s, double rate, int k0, float amp, double *mag)
 	float *l = malloc(total * sizeof(float)), *r = malloc(total * sizeof(float));
 	for (int i = 0; i < total; i++)
 		l[i] = r[i] = amp * (float)sin(2.0 * M_PI * k0 * (double)i / NFFT);
-	run(s, l, r, total);
+	rig_run_whole(cls, s, l, r, total);
 	spectrum(l + SETTLE, mag);
 	(void)rate;
 	free(l);
@@ -120,7 +104,7 @@ static void test_oversampler_images_and_aliases(void **state)
 				worst = fmax(worst, mag[k]);
 			/* 90 dB: the first stage's design target (oversample.h);
 			 * the 0.5 dB of slack is the FFT's float rounding. */
-			assert_true(db(worst / mag[k0]) < -89.5);
+			assert_true(test_db(worst / mag[k0]) < -89.5);
 
 			/* Down: high-rate tones at j * rate +- 19 kHz fold onto
 			 * 19 kHz; each must come out at least 90 dB down. */
@@ -140,7 +124,7 @@ static void test_oversampler_images_and_aliases(void **state)
 						for (int i = 0; b >= 200 && i < 32; i++)
 							peak = fmaxf(peak, fabsf(out[i]));
 					}
-					assert_true(db(peak / 0.5) < -89.5);
+					assert_true(test_db(peak / 0.5) < -89.5);
 				}
 			free(in);
 			free(up);
@@ -173,7 +157,7 @@ static void test_oversampler_passband(void **state)
 			/* The sampled peak of a 20 kHz tone at 44.1 kHz misses the
 			 * true peak by up to 1 - cos(pi 20000 / 44100) ... over 400
 			 * blocks the phases cover it to within 1e-4 (0.001 dB). */
-			assert_true(fabs(db(peak / 0.5)) < 0.01);
+			assert_true(fabs(test_db(peak / 0.5)) < 0.01);
 			lathe_oversampler_free(os);
 		}
 }
@@ -205,7 +189,8 @@ static void test_oversampler_stereo_matches_mono(void **state)
 				float out[2][32], out2[64], out3[64];
 				for (int i = 0; i < n; i++)
 					for (int ch = 0; ch < 2; ch++)
-						inter[2 * i + ch] = in[ch][i] = 0.9f * noise();
+						inter[2 * i + ch] = in[ch][i] =
+							0.9f * test_noise(&seed);
 				/* Mono, with a nonlinearity at the top rate. */
 				for (int ch = 0; ch < 2; ch++) {
 					lathe_oversampler_up(mono[ch], 0, in[ch], up[ch], n);
@@ -261,7 +246,7 @@ static void test_latency(void **state)
 			int n = 512;
 			float l[512] = { 0 }, r[512] = { 0 };
 			l[0] = 1e-3f;
-			run(s, l, r, n);
+			rig_run_whole(cls, s, l, r, n);
 			int peak = 0;
 			for (int i = 1; i < n; i++)
 				if (fabsf(l[i]) > fabsf(l[peak]))
@@ -281,11 +266,8 @@ static void test_dry_exact(void **state)
 		int lat = cls->latency(s), n = 4096;
 		float *l = malloc(n * sizeof(float)), *r = malloc(n * sizeof(float));
 		float *l0 = malloc(n * sizeof(float)), *r0 = malloc(n * sizeof(float));
-		for (int i = 0; i < n; i++) {
-			l0[i] = l[i] = noise();
-			r0[i] = r[i] = noise();
-		}
-		run(s, l, r, n);
+		rig_fill_noise(l0, l, r0, r, n, 1.0f, &seed);
+		rig_run_whole(cls, s, l, r, n);
 		for (int i = 0; i < n; i++) {
 			float el = i >= lat ? l0[i - lat] : 0.0f, er = i >= lat ? r0[i - lat] : 0.0f;
 			assert_true(l[i] == el && r[i] == er);
@@ -310,7 +292,7 @@ static void test_dry_wet_aligned(void **state)
 		double mag[NFFT / 2 + 1];
 		int k0 = bin_of(15000.0, 48000.0);
 		tone_spectrum(s, 48000.0, k0, 0.01f, mag);
-		assert_true(fabs(db(mag[k0] / (0.01 * NFFT / 2))) < 0.01);
+		assert_true(fabs(test_db(mag[k0] / (0.01 * NFFT / 2))) < 0.01);
 		cls->destroy(s);
 	}
 }
@@ -328,13 +310,13 @@ static void test_tape_odd(void **state)
 	tone_spectrum(s, 48000.0, k0, 0.5f, mag);
 	/* Peak 2.0 into tanh: the third is about -19 dB, the fifth -32 dB;
 	 * -40 dB is a safe floor for "clearly present". */
-	assert_true(db(mag[3 * k0] / mag[k0]) > -40.0);
-	assert_true(db(mag[5 * k0] / mag[k0]) > -40.0);
+	assert_true(test_db(mag[3 * k0] / mag[k0]) > -40.0);
+	assert_true(test_db(mag[5 * k0] / mag[k0]) > -40.0);
 	/* Evens: float rounding of the filters and FFT lies near -140 dB;
 	 * -110 dB would be a real asymmetry of 3e-6. */
 	for (int h = 2; h <= 10; h += 2)
-		assert_true(db(mag[h * k0] / mag[k0]) < -110.0);
-	assert_true(db(mag[0] / mag[k0]) < -110.0);
+		assert_true(test_db(mag[h * k0] / mag[k0]) < -110.0);
+	assert_true(test_db(mag[0] / mag[k0]) < -110.0);
 	cls->destroy(s);
 }
 
@@ -347,12 +329,12 @@ static void test_tube_even_no_dc(void **state)
 	int k0 = bin_of(1000.0, 48000.0);
 	tone_spectrum(s, 48000.0, k0, 0.5f, mag);
 	/* K tanh^2 with K = 0.2 at tanh peak 0.96: second about -20 dB. */
-	assert_true(db(mag[2 * k0] / mag[k0]) > -30.0);
-	assert_true(db(mag[3 * k0] / mag[k0]) > -40.0);
+	assert_true(test_db(mag[2 * k0] / mag[k0]) > -30.0);
+	assert_true(test_db(mag[3 * k0] / mag[k0]) > -40.0);
 	/* The square's DC would be K mean(tanh^2) = -17 dB re the
 	 * fundamental; removed it is below -100 dB (the DC bin holds the
 	 * residue of the 5 Hz estimate, not float noise). */
-	assert_true(db(mag[0] / mag[k0]) < -100.0);
+	assert_true(test_db(mag[0] / mag[k0]) < -100.0);
 	cls->destroy(s);
 }
 
@@ -366,7 +348,7 @@ static void test_soft_clip_limit(void **state)
 	float *l = malloc(n * sizeof(float)), *r = malloc(n * sizeof(float));
 	for (int i = 0; i < n; i++)
 		l[i] = r[i] = (float)sin(2.0 * M_PI * 100.0 * i / 48000.0);
-	run(s, l, r, n);
+	rig_run_whole(cls, s, l, r, n);
 	float peak = 0.0f;
 	for (int i = 0; i < n; i++)
 		peak = fmaxf(peak, fabsf(l[i]));
@@ -395,7 +377,7 @@ static double alias_db(int type, int factor, float drive)
 	for (int k = bin_of(20.0, rate); k <= (int)(20000.0 * NFFT / rate); k++)
 		if (k != k0)
 			worst = fmax(worst, mag[k]);
-	double r = db(worst / mag[k0]);
+	double r = test_db(worst / mag[k0]);
 	free(mag);
 	cls->destroy(s);
 	return r;
@@ -430,66 +412,27 @@ static void test_alias_tube(void **state)
 
 /* ---- robustness ---- */
 
-/* Render `n` frames of a fixed test program with parameter changes at
- * sub-block boundaries, split into calls by `mode`: 0 = 32, 1 = 1,
- * 2 = pseudo-random 1..32. */
-static void render(int mode, float *l, float *r, int n)
+/* An event every 2048 frames: type, factor, drive, mix. */
+static void change(void *s, int event)
 {
-	void *s = make(44100.0, 0, 6.0f, 80.0f, 0);
-	uint32_t split = 99;
-	int i = 0, next_event = 0, event = 0;
-	while (i < n) {
-		if (i >= next_event && i % LATHE_SUBBLOCK == 0) {
-			/* An event every 2048 frames: type, factor, drive, mix. */
-			switch (event % 4) {
-			case 0: cls->set(s, LATHE_SATURATE_OVERSAMPLE, (float)((event / 4 + 1) % 3)); break;
-			case 1: cls->set(s, LATHE_SATURATE_TYPE, (float)((event / 4 + 1) % 3)); break;
-			case 2: cls->set(s, LATHE_SATURATE_DRIVE, (float)(event % 24)); break;
-			default: cls->set(s, LATHE_SATURATE_MIX, (float)(30 + event % 70)); break;
-			}
-			event++;
-			next_event += 2048;
-		}
-		int len = mode == 0 ? 32 : mode == 1 ? 1 : 0;
-		if (mode == 2) {
-			split = split * 1664525u + 1013904223u;
-			len = 1 + (int)((split >> 16) % 32);
-		}
-		/* Never cross the next event: set() must land at the same frame. */
-		int room = next_event > i ? next_event - i : LATHE_SUBBLOCK - i % LATHE_SUBBLOCK;
-		if (len > room)
-			len = room;
-		if (len > n - i)
-			len = n - i;
-		cls->process(s, l + i, r + i, len);
-		i += len;
+	switch (event % 4) {
+	case 0: cls->set(s, LATHE_SATURATE_OVERSAMPLE, (float)((event / 4 + 1) % 3)); break;
+	case 1: cls->set(s, LATHE_SATURATE_TYPE, (float)((event / 4 + 1) % 3)); break;
+	case 2: cls->set(s, LATHE_SATURATE_DRIVE, (float)(event % 24)); break;
+	default: cls->set(s, LATHE_SATURATE_MIX, (float)(30 + event % 70)); break;
 	}
-	cls->destroy(s);
 }
+
+static void *render_module(void) { return make(44100.0, 0, 6.0f, 80.0f, 0); }
+
+/* A fixed test program: parameter changes at sub-block boundaries. */
+static const RigRender changes = { &lathe_saturate_class, 44100.0, render_module, 99, 2048,
+				   change };
 
 static void test_split_invariance(void **state)
 {
 	(void)state;
-	int n = 20000;
-	float *l[3], *r[3];
-	for (int m = 0; m < 3; m++) {
-		l[m] = malloc(n * sizeof(float));
-		r[m] = malloc(n * sizeof(float));
-		seed = 777;
-		for (int i = 0; i < n; i++) {
-			l[m][i] = 0.5f * noise();
-			r[m][i] = 0.5f * noise();
-		}
-		render(m, l[m], r[m], n);
-	}
-	for (int m = 1; m < 3; m++) {
-		assert_memory_equal(l[0], l[m], n * sizeof(float));
-		assert_memory_equal(r[0], r[m], n * sizeof(float));
-	}
-	for (int m = 0; m < 3; m++) {
-		free(l[m]);
-		free(r[m]);
-	}
+	rig_render_split_invariance(&changes, 20000, 777, 0.5f);
 }
 
 /* NaN and Inf never reach the output, and afterwards the module is where
@@ -502,22 +445,16 @@ static void test_nonfinite(void **state)
 	float *c = malloc(n * sizeof(float)), *d = malloc(n * sizeof(float));
 	for (int type = 0; type < 3; type++) {
 		seed = 4242;
-		for (int i = 0; i < n; i++) {
-			a[i] = c[i] = 0.7f * noise();
-			b[i] = d[i] = 0.7f * noise();
-		}
+		rig_fill_noise(a, c, b, d, n, 0.7f, &seed);
 		for (int i = 1000; i < 1100; i++) {
 			a[i] = (i & 1) ? NAN : INFINITY;
 			b[i] = (i & 2) ? -INFINITY : NAN;
 			c[i] = d[i] = 0.0f;
 		}
 		void *s1 = make(48000.0, type, 18.0f, 70.0f, 2), *s2 = make(48000.0, type, 18.0f, 70.0f, 2);
-		run(s1, a, b, n);
-		run(s2, c, d, n);
-		for (int i = 0; i < n; i++)
-			assert_true(isfinite(a[i]) && isfinite(b[i]));
-		assert_memory_equal(a, c, n * sizeof(float));
-		assert_memory_equal(b, d, n * sizeof(float));
+		rig_run_whole(cls, s1, a, b, n);
+		rig_run_whole(cls, s2, c, d, n);
+		rig_assert_as_silence(a, b, c, d, n);
 		cls->destroy(s1);
 		cls->destroy(s2);
 	}
@@ -540,10 +477,10 @@ static void test_factor_switch_aligned(void **state)
 	for (int i = 0; i < n; i++)
 		l[i] = r[i] = l2[i] = r2[i] = 0.5f * (float)sin(2.0 * M_PI * 1000.0 * i / 48000.0);
 	void *s = make(48000.0, 0, 6.0f, 100.0f, 0), *ref = make(48000.0, 0, 6.0f, 100.0f, 0);
-	run(s, l, r, 3200);
+	rig_run_whole(cls, s, l, r, 3200);
 	cls->set(s, LATHE_SATURATE_OVERSAMPLE, 2.0f);
-	run(s, l + 3200, r + 3200, n - 3200);
-	run(ref, l2, r2, n);
+	rig_run_whole(cls, s, l + 3200, r + 3200, n - 3200);
+	rig_run_whole(cls, ref, l2, r2, n);
 	double worst = 0.0;
 	for (int i = 0; i < n; i++)
 		worst = fmax(worst, fabs((double)l[i] - l2[i]));
@@ -570,9 +507,9 @@ static void test_type_switch_no_click(void **state)
 	for (int i = 0; i < n; i++)
 		l[i] = r[i] = 0.5f * (float)sin(2.0 * M_PI * 100.0 * i / 48000.0);
 	void *s = make(48000.0, 0, 6.0f, 100.0f, 1);
-	run(s, l, r, 9600);
+	rig_run_whole(cls, s, l, r, 9600);
 	cls->set(s, LATHE_SATURATE_TYPE, 2.0f);
-	run(s, l + 9600, r + 9600, n - 9600);
+	rig_run_whole(cls, s, l + 9600, r + 9600, n - 9600);
 	/* 8th-order Butterworth high-pass at 8 kHz (the 100 Hz tone is 300 dB
 	 * down there), started well before the switch. */
 	LatheBiquad hp[4];
