@@ -13,6 +13,7 @@
 #define LATHE_BIQUAD_H
 
 #include "dsp.h"
+#include "simd.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -84,9 +85,7 @@ double lathe_biquad_magnitude(const LatheBiquad *c, double f, double rate);
  * of a stereo pair runs both channels with one vector operation per
  * multiply or add, and exactly the arithmetic of lathe_biquad_tick per
  * lane (same operations in the same order, so results are bit-identical). */
-typedef double LatheV2d __attribute__((vector_size(16)));
-/* Lane masks and shuffle indices for it (all ones: the lane is selected). */
-typedef long long LatheV2i __attribute__((vector_size(16)));
+/* LatheV2d and LatheV2i come from simd.h. */
 
 /* Coefficients broadcast to both lanes, and the state of both channels
  * (lane 0 left or mid, lane 1 right or side). */

@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "dsp.h"
+#include "simd.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -87,9 +88,6 @@
 #define ERR_TOP ((int64_t)1 << 19)
 #define TAP_LIMIT ((int64_t)1 << 26)
 
-#ifdef __SSE2__
-typedef long long LaneI __attribute__((vector_size(16)));
-#endif
 
 typedef struct {
 	double rate;
@@ -107,9 +105,9 @@ typedef struct {
 	 * ERR_BIAS and ERR_TOP - e', both channels in a vector, oldest first
 	 * (e'[n-7] .. e'[n-1]); and the taps' constants. */
 	bool lanes;
-	LaneI hist_p[NS_TAPS - 1], hist_n[NS_TAPS - 1];
-	LaneI mag[NS_TAPS]; /* |hq[t]| */
-	LaneI base;         /* SHIFT_BIAS and the offsets' share of sum h e */
+	LatheV2i hist_p[NS_TAPS - 1], hist_n[NS_TAPS - 1];
+	LatheV2i mag[NS_TAPS]; /* |hq[t]| */
+	LatheV2i base;         /* SHIFT_BIAS and the offsets' share of sum h e */
 	bool neg[NS_TAPS];  /* hq[t] < 0 */
 #endif
 } Dither;
@@ -255,12 +253,12 @@ static void lanes_setup(Dither *d)
 		int64_t h = d->hq[t], m = h < 0 ? -h : h;
 		d->lanes &= m < TAP_LIMIT;
 		d->neg[t] = h < 0;
-		d->mag[t] = (LaneI){ m, m };
+		d->mag[t] = (LatheV2i){ m, m };
 		b -= (uint64_t)ERR_BIAS * (uint64_t)h;
 		if (t >= 2 && h < 0) /* h1 takes e' = D - X, signed (below) */
 			b -= (uint64_t)ERR_TOP * (uint64_t)m;
 	}
-	d->base = (LaneI){ (long long)b, (long long)b };
+	d->base = (LatheV2i){ (long long)b, (long long)b };
 }
 
 /* Frames i, i+1 (or only i, when `two` is false): D, and W = V less the
@@ -427,8 +425,8 @@ static void clear_errors(Dither *d)
 	memset(d->err, 0, sizeof d->err);
 #ifdef __SSE2__
 	for (int k = 0; k < NS_TAPS - 1; k++) {
-		d->hist_p[k] = (LaneI){ ERR_BIAS, ERR_BIAS };
-		d->hist_n[k] = (LaneI){ ERR_TOP - ERR_BIAS, ERR_TOP - ERR_BIAS };
+		d->hist_p[k] = (LatheV2i){ ERR_BIAS, ERR_BIAS };
+		d->hist_n[k] = (LatheV2i){ ERR_TOP - ERR_BIAS, ERR_TOP - ERR_BIAS };
 	}
 #endif
 }
@@ -442,7 +440,7 @@ static void dither_reset(void *self)
 
 static void *dither_create(double rate)
 {
-	/* 16-byte aligned: the struct holds vectors (LaneI). */
+	/* 16-byte aligned: the struct holds vectors (LatheV2i). */
 	const size_t size = (sizeof(Dither) + 15) & ~(size_t)15;
 	Dither *d = aligned_alloc(16, size);
 	if (!d)

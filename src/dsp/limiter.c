@@ -46,16 +46,15 @@
 #include <string.h>
 
 #include "dsp.h"
+#include "simd.h"
 
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
-/* Four floats, one SSE register: four frames of one channel (v4sf_a: the
- * same, read from a float array, 16-byte aligned). */
-typedef float v4sf __attribute__((vector_size(16)));
-typedef float v4sf_a __attribute__((vector_size(16), may_alias));
-typedef int32_t v4si __attribute__((vector_size(16)));
+/* A LatheV4f read in place from a 16-byte aligned float array (may_alias:
+ * the array is declared float). */
+typedef float LatheV4fAligned __attribute__((vector_size(16), may_alias));
 
 /* Half-band stage (fs -> 2x): 40 coefficient pairs (160 taps at 2x, of
  * which the 80 odd ones are non-zero), a sinc under a Kaiser window of beta
@@ -161,8 +160,8 @@ typedef struct {
 
 	float hb[HB_PAIRS];
 	float s2[S2_PAIRS];
-	v4sf hb4[HB_PAIRS]; /* hb, broadcast */
-	v4sf two;           /* 2.0f (see vcurved) */
+	LatheV4f hb4[HB_PAIRS]; /* hb, broadcast */
+	LatheV4f two;           /* 2.0f (see vcurved) */
 
 	/* Hold (van Herk / Gil-Werman): time is cut into blocks of H frames;
 	 * the window of a frame is the tail of the previous block (its suffix
@@ -384,8 +383,8 @@ static void *limiter_create(double rate)
 	design_midpoint(l->hb, HB_PAIRS, HB_BETA);
 	design_midpoint(l->s2, S2_PAIRS, S2_BETA);
 	for (int k = 0; k < HB_PAIRS; k++)
-		l->hb4[k] = (v4sf){ l->hb[k], l->hb[k], l->hb[k], l->hb[k] };
-	l->two = (v4sf){ 2.0f, 2.0f, 2.0f, 2.0f };
+		l->hb4[k] = (LatheV4f){ l->hb[k], l->hb[k], l->hb[k], l->hb[k] };
+	l->two = (LatheV4f){ 2.0f, 2.0f, 2.0f, 2.0f };
 
 	/* The registry's defaults. */
 	l->level_coef = 1.0 - lathe_one_pole(0.001, rate);
@@ -452,43 +451,30 @@ static void limiter_set(void *self, int param, float value)
 static inline float min_f(float a, float b) { return a < b ? a : b; }
 static inline float max_f(float a, float b) { return a > b ? a : b; }
 
-/* Four floats from anywhere, and to anywhere. */
-static inline v4sf ld(const float *p)
+static inline LatheV4f splat(float x)
 {
-	v4sf v;
-	memcpy(&v, p, sizeof v);
-	return v;
-}
-
-static inline void st(float *p, v4sf v)
-{
-	memcpy(p, &v, sizeof v);
-}
-
-static inline v4sf splat(float x)
-{
-	return (v4sf){ x, x, x, x };
+	return (LatheV4f){ x, x, x, x };
 }
 
 /* max_f and min_f, lane by lane. */
-static inline v4sf vmax(v4sf a, v4sf b)
+static inline LatheV4f vmax(LatheV4f a, LatheV4f b)
 {
 #ifdef __SSE2__
-	return (v4sf)_mm_max_ps((__m128)a, (__m128)b);
+	return (LatheV4f)_mm_max_ps((__m128)a, (__m128)b);
 #else
-	v4sf r;
+	LatheV4f r;
 	for (int k = 0; k < 4; k++)
 		r[k] = max_f(a[k], b[k]);
 	return r;
 #endif
 }
 
-static inline v4sf vmin(v4sf a, v4sf b)
+static inline LatheV4f vmin(LatheV4f a, LatheV4f b)
 {
 #ifdef __SSE2__
-	return (v4sf)_mm_min_ps((__m128)a, (__m128)b);
+	return (LatheV4f)_mm_min_ps((__m128)a, (__m128)b);
 #else
-	v4sf r;
+	LatheV4f r;
 	for (int k = 0; k < 4; k++)
 		r[k] = min_f(a[k], b[k]);
 	return r;
@@ -497,28 +483,28 @@ static inline v4sf vmin(v4sf a, v4sf b)
 
 /* v moved up by k lanes (1 or 2), zeros coming in (the hold's values
  * are all >= 1, so a zero never wins a maximum). */
-static inline v4sf shift_in(v4sf v, int k)
+static inline LatheV4f shift_in(LatheV4f v, int k)
 {
 #ifdef __SSE2__
-	return k == 1 ? (v4sf)_mm_slli_si128((__m128i)v, 4) : (v4sf)_mm_slli_si128((__m128i)v, 8);
+	return k == 1 ? (LatheV4f)_mm_slli_si128((__m128i)v, 4) : (LatheV4f)_mm_slli_si128((__m128i)v, 8);
 #else
-	return k == 1 ? (v4sf){ 0.0f, v[0], v[1], v[2] } : (v4sf){ 0.0f, 0.0f, v[0], v[1] };
+	return k == 1 ? (LatheV4f){ 0.0f, v[0], v[1], v[2] } : (LatheV4f){ 0.0f, 0.0f, v[0], v[1] };
 #endif
 }
 
 /* v moved down by k lanes (1 or 2), zeros coming in. */
-static inline v4sf shift_out(v4sf v, int k)
+static inline LatheV4f shift_out(LatheV4f v, int k)
 {
 #ifdef __SSE2__
-	return k == 1 ? (v4sf)_mm_srli_si128((__m128i)v, 4) : (v4sf)_mm_srli_si128((__m128i)v, 8);
+	return k == 1 ? (LatheV4f)_mm_srli_si128((__m128i)v, 4) : (LatheV4f)_mm_srli_si128((__m128i)v, 8);
 #else
-	return k == 1 ? (v4sf){ v[1], v[2], v[3], 0.0f } : (v4sf){ v[2], v[3], 0.0f, 0.0f };
+	return k == 1 ? (LatheV4f){ v[1], v[2], v[3], 0.0f } : (LatheV4f){ v[2], v[3], 0.0f, 0.0f };
 #endif
 }
 
-static inline v4sf vabs(v4sf a)
+static inline LatheV4f vabs(LatheV4f a)
 {
-	return (v4sf)((v4si)a & 0x7fffffff);
+	return (LatheV4f)((LatheV4i)a & 0x7fffffff);
 }
 
 /* An input sample made safe: NaN and Inf become silence, anything beyond
@@ -535,11 +521,11 @@ static inline float sane(float x, float gain)
 
 /* sane() of four samples: the finiteness test and the flush on the bits
  * (integer compares), the clamp as in min_f and max_f. */
-static inline v4sf vsane(v4sf x, v4sf gain)
+static inline LatheV4f vsane(LatheV4f x, LatheV4f gain)
 {
-	const v4si finite = (v4si)vabs(x) < 0x7f800000; /* 0x7f800000: inf */
-	v4sf y = (v4sf)((v4si)x & finite) * gain;
-	y = (v4sf)((v4si)y & ((v4si)vabs(y) >= 0x0d800000)); /* 2^-100 */
+	const LatheV4i finite = (LatheV4i)vabs(x) < 0x7f800000; /* 0x7f800000: inf */
+	LatheV4f y = (LatheV4f)((LatheV4i)x & finite) * gain;
+	y = (LatheV4f)((LatheV4i)y & ((LatheV4i)vabs(y) >= 0x0d800000)); /* 2^-100 */
 	return vmin(vmax(y, splat(-INPUT_MAX)), splat(INPUT_MAX));
 }
 
@@ -564,7 +550,7 @@ static inline float curved(float before, float at, float after)
 /* curved() of four frames. `two` is 2.0f, from memory: the compiler would
  * turn a constant 2 * at into at + at, an add where the adders are the
  * detector's bottleneck and the multipliers are not. */
-static inline v4sf vcurved(v4sf before, v4sf at, v4sf after, v4sf two)
+static inline LatheV4f vcurved(LatheV4f before, LatheV4f at, LatheV4f after, LatheV4f two)
 {
 	return vabs(at) + splat(CURVATURE) * vabs(before - two * at + after);
 }
@@ -580,9 +566,9 @@ static inline v4sf vcurved(v4sf before, v4sf at, v4sf after, v4sf two)
 #endif
 
 /* Four aligned floats. */
-static inline v4sf lda(const float *p)
+static inline LatheV4f lda(const float *p)
 {
-	return *(const v4sf_a *)(const void *)p;
+	return *(const LatheV4fAligned *)(const void *)p;
 }
 
 /* Where x[i..i+3] is aligned: in copy r = -i mod 4 (xc[r][i + r]). */
@@ -602,7 +588,7 @@ static inline const float *aligned_at(const float *const *xc, int i)
  * the sign of a zero, which the detector's absolute values remove). */
 _Static_assert(LATHE_SUBBLOCK == 32, "midpoints() computes one sub-block of 32 frames");
 
-static inline void midpoints(const float *const *xc, float *m, const v4sf *hb, int c)
+static inline void midpoints(const float *const *xc, float *m, const LatheV4f *hb, int c)
 {
 	/* k = 4t + u: x[c + 4v - k] at lo[u] + 4 (v - t), x[c + 4v + 1 + k] at
 	 * hi[u] + 4 (v + t). */
@@ -610,11 +596,11 @@ static inline void midpoints(const float *const *xc, float *m, const v4sf *hb, i
 		    *lo3 = aligned_at(xc, c - 3);
 	const float *hi0 = aligned_at(xc, c + 1), *hi1 = aligned_at(xc, c + 2), *hi2 = aligned_at(xc, c + 3),
 		    *hi3 = aligned_at(xc, c + 4);
-	v4sf h = hb[0];
-	v4sf s0 = h * (lda(lo0) + lda(hi0)), s1 = h * (lda(lo0 + 4) + lda(hi0 + 4));
-	v4sf s2 = h * (lda(lo0 + 8) + lda(hi0 + 8)), s3 = h * (lda(lo0 + 12) + lda(hi0 + 12));
-	v4sf s4 = h * (lda(lo0 + 16) + lda(hi0 + 16)), s5 = h * (lda(lo0 + 20) + lda(hi0 + 20));
-	v4sf s6 = h * (lda(lo0 + 24) + lda(hi0 + 24)), s7 = h * (lda(lo0 + 28) + lda(hi0 + 28));
+	LatheV4f h = hb[0];
+	LatheV4f s0 = h * (lda(lo0) + lda(hi0)), s1 = h * (lda(lo0 + 4) + lda(hi0 + 4));
+	LatheV4f s2 = h * (lda(lo0 + 8) + lda(hi0 + 8)), s3 = h * (lda(lo0 + 12) + lda(hi0 + 12));
+	LatheV4f s4 = h * (lda(lo0 + 16) + lda(hi0 + 16)), s5 = h * (lda(lo0 + 20) + lda(hi0 + 20));
+	LatheV4f s6 = h * (lda(lo0 + 24) + lda(hi0 + 24)), s7 = h * (lda(lo0 + 28) + lda(hi0 + 28));
 #define PAIR(lo, hi, k)                                      \
 	do {                                                 \
 		const float *pl = (lo), *ph = (hi);           \
@@ -640,34 +626,34 @@ static inline void midpoints(const float *const *xc, float *m, const v4sf *hb, i
 		PAIR(lo3 - 4 * t, hi3 + 4 * t, 4 * t + 3);
 	}
 #undef PAIR
-	st(m + c, s0);
-	st(m + c + 4, s1);
-	st(m + c + 8, s2);
-	st(m + c + 12, s3);
-	st(m + c + 16, s4);
-	st(m + c + 20, s5);
-	st(m + c + 24, s6);
-	st(m + c + 28, s7);
+	lathe_v4f_store(m + c, s0);
+	lathe_v4f_store(m + c + 4, s1);
+	lathe_v4f_store(m + c + 8, s2);
+	lathe_v4f_store(m + c + 12, s3);
+	lathe_v4f_store(m + c + 16, s4);
+	lathe_v4f_store(m + c + 20, s5);
+	lathe_v4f_store(m + c + 24, s6);
+	lathe_v4f_store(m + c + 28, s7);
 }
 
 /* 4x: the midpoints of the 2x sequence x[j-1] m[j-1] x[j] m[j] x[j+1]
  * m[j+1] x[j+2]: qa[j] = x(j + 1/4), qb[j] = x(j + 3/4). px[c] + s:
  * x[j - 1 + c], aligned. */
-static inline void quarters(const float *const *px, int s, const float *m, float *qa, float *qb, v4sf g0,
-			    v4sf g1, v4sf g2, int j)
+static inline void quarters(const float *const *px, int s, const float *m, float *qa, float *qb, LatheV4f g0,
+			    LatheV4f g1, LatheV4f g2, int j)
 {
-	v4sf xm1 = lda(px[0] + s), x0 = lda(px[1] + s), x1 = lda(px[2] + s), x2 = lda(px[3] + s);
-	v4sf mm1 = ld(m + j - 1), m0 = ld(m + j), m1 = ld(m + j + 1);
-	st(qa + j, g0 * (x0 + m0) + g1 * (mm1 + x1) + g2 * (xm1 + m1));
-	st(qb + j, g0 * (m0 + x1) + g1 * (x0 + m1) + g2 * (mm1 + x2));
+	LatheV4f xm1 = lda(px[0] + s), x0 = lda(px[1] + s), x1 = lda(px[2] + s), x2 = lda(px[3] + s);
+	LatheV4f mm1 = lathe_v4f_load(m + j - 1), m0 = lathe_v4f_load(m + j), m1 = lathe_v4f_load(m + j + 1);
+	lathe_v4f_store(qa + j, g0 * (x0 + m0) + g1 * (mm1 + x1) + g2 * (xm1 + m1));
+	lathe_v4f_store(qb + j, g0 * (m0 + x1) + g1 * (x0 + m1) + g2 * (mm1 + x2));
 }
 
 /* Estimates of the interval [j, j+1) of one channel, without the point j
  * (x0, x1: x[j], x[j+1]). */
-static inline v4sf interval_peaks(v4sf x0, v4sf x1, const float *m, const float *qa, const float *qb,
-				  v4sf two, int j)
+static inline LatheV4f interval_peaks(LatheV4f x0, LatheV4f x1, const float *m, const float *qa, const float *qb,
+				  LatheV4f two, int j)
 {
-	v4sf a = ld(qa + j), m0 = ld(m + j), b = ld(qb + j);
+	LatheV4f a = lathe_v4f_load(qa + j), m0 = lathe_v4f_load(m + j), b = lathe_v4f_load(qb + j);
 	return vmax(vmax(vcurved(x0, a, m0, two), vcurved(a, m0, b, two)), vcurved(m0, b, x1, two));
 }
 
@@ -680,7 +666,7 @@ static void detect_true_peak(Limiter *l, int from, int n, float *q)
 	const float *const *xcl = (const float *const *)l->a + XL, *const *xcr = (const float *const *)l->a + XR;
 	float *ml = l->a[ML], *mr = l->a[MR], *al = l->a[AL], *ar = l->a[AR], *bl = l->a[BL],
 	      *br = l->a[BR], *v0 = l->a[V0], *ipk = l->a[IPK];
-	const v4sf two = l->two;
+	const LatheV4f two = l->two;
 	/* Midpoints m[j], j in [from - HB_PAIRS, + n): the sub-block that
 	 * ends there (n < LATHE_SUBBLOCK: some again). */
 	midpoints(xcl, ml, l->hb4, from - HB_PAIRS + n - LATHE_SUBBLOCK);
@@ -697,7 +683,7 @@ static void detect_true_peak(Limiter *l, int from, int n, float *q)
 			pl[c] = aligned_at(xcl, j0 - 1 + c);
 			pr[c] = aligned_at(xcr, j0 - 1 + c);
 		}
-		const v4sf g0 = splat(l->s2[0]), g1 = splat(l->s2[1]), g2 = splat(l->s2[2]);
+		const LatheV4f g0 = splat(l->s2[0]), g1 = splat(l->s2[1]), g2 = splat(l->s2[2]);
 		for (int s = 0; s < 4 * nv; s += 4) {
 			quarters(pl, s, ml, al, bl, g0, g1, g2, j0 + s);
 			quarters(pr, s, mr, ar, br, g0, g1, g2, j0 + s);
@@ -710,8 +696,8 @@ static void detect_true_peak(Limiter *l, int from, int n, float *q)
 		const float *pl = aligned_at(xcl, j0), *pr = aligned_at(xcr, j0);
 		for (int s = 0; s < 4 * nv; s += 4) {
 			const int j = j0 + s;
-			st(v0 + j, vmax(vcurved(ld(bl + j - 1), lda(pl + s), ld(al + j), two),
-					vcurved(ld(br + j - 1), lda(pr + s), ld(ar + j), two)));
+			lathe_v4f_store(v0 + j, vmax(vcurved(lathe_v4f_load(bl + j - 1), lda(pl + s), lathe_v4f_load(al + j), two),
+					vcurved(lathe_v4f_load(br + j - 1), lda(pr + s), lathe_v4f_load(ar + j), two)));
 		}
 	}
 	/* ipk[j]: the interval [j, j+1) with its first point, j in
@@ -722,9 +708,9 @@ static void detect_true_peak(Limiter *l, int from, int n, float *q)
 		const float *pr0 = aligned_at(xcr, j0), *pr1 = aligned_at(xcr, j0 + 1);
 		for (int s = 0; s < 4 * nv; s += 4) {
 			const int j = j0 + s;
-			v4sf el = interval_peaks(lda(pl0 + s), lda(pl1 + s), ml, al, bl, two, j);
-			v4sf er = interval_peaks(lda(pr0 + s), lda(pr1 + s), mr, ar, br, two, j);
-			st(ipk + j, vmax(ld(v0 + j), vmax(el, er)));
+			LatheV4f el = interval_peaks(lda(pl0 + s), lda(pl1 + s), ml, al, bl, two, j);
+			LatheV4f er = interval_peaks(lda(pr0 + s), lda(pr1 + s), mr, ar, br, two, j);
+			lathe_v4f_store(ipk + j, vmax(lathe_v4f_load(v0 + j), vmax(el, er)));
 		}
 	}
 	if (!q)
@@ -732,9 +718,9 @@ static void detect_true_peak(Limiter *l, int from, int n, float *q)
 	/* q[j]: both intervals around j and the point j + 1. */
 	for (int s = 0; s < 4 * nv; s += 4) {
 		const int i = s - back, j = from - DETECT_DELAY + i;
-		v4sf v = vmax(vmax(ld(ipk + j - 1), ld(ipk + j)), ld(v0 + j + 1));
+		LatheV4f v = vmax(vmax(lathe_v4f_load(ipk + j - 1), lathe_v4f_load(ipk + j)), lathe_v4f_load(v0 + j + 1));
 		if (i >= 0)
-			st(q + i, v);
+			lathe_v4f_store(q + i, v);
 		else /* the first vector reached back before the call */
 			for (int t = -i; t < 4; t++)
 				q[i + t] = v[t];
@@ -781,18 +767,18 @@ static void limiter_process(void *self, float *left, float *right, int n)
 		}
 	} else {
 		const float gin = (float)l->in.value, c = (float)l->ceil.value, ic = l->inv_ceil;
-		const v4sf g4 = splat(gin);
+		const LatheV4f g4 = splat(gin);
 		for (; done + 4 <= n; done += 4) {
 			const int i = w + done;
-			v4sf yl = vsane(ld(left + done), g4), yr = vsane(ld(right + done), g4);
-			st(xl + i, yl);
-			st(xl1 + i, yl);
-			st(xl2 + i, yl);
-			st(xl3 + i, yl);
-			st(xr + i, yr);
-			st(xr1 + i, yr);
-			st(xr2 + i, yr);
-			st(xr3 + i, yr);
+			LatheV4f yl = vsane(lathe_v4f_load(left + done), g4), yr = vsane(lathe_v4f_load(right + done), g4);
+			lathe_v4f_store(xl + i, yl);
+			lathe_v4f_store(xl1 + i, yl);
+			lathe_v4f_store(xl2 + i, yl);
+			lathe_v4f_store(xl3 + i, yl);
+			lathe_v4f_store(xr + i, yr);
+			lathe_v4f_store(xr1 + i, yr);
+			lathe_v4f_store(xr2 + i, yr);
+			lathe_v4f_store(xr3 + i, yr);
 		}
 		for (int i = done; i < n; i++) {
 			xl[w + i] = sane(left[i], gin);
@@ -826,8 +812,8 @@ static void limiter_process(void *self, float *left, float *right, int n)
 	{
 		int i = 0;
 		for (; i + 4 <= n; i += 4) {
-			st(q + i, vmax(ld(q + i) * ld(inv_ceil + i), splat(1.0f)));
-			st(ceil_at + w + i - DETECT_DELAY, ld(ceil_now + i));
+			lathe_v4f_store(q + i, vmax(lathe_v4f_load(q + i) * lathe_v4f_load(inv_ceil + i), splat(1.0f)));
+			lathe_v4f_store(ceil_at + w + i - DETECT_DELAY, lathe_v4f_load(ceil_now + i));
 		}
 		for (; i < n; i++) {
 			q[i] = max_f(q[i] * inv_ceil[i], 1.0f);
@@ -845,13 +831,13 @@ static void limiter_process(void *self, float *left, float *right, int n)
 	for (int i = 0; i < n;) {
 		const int end = i + (hl - bpos < n - i ? hl - bpos : n - i);
 		for (; i + 4 <= end; i += 4, bpos += 4) {
-			v4sf v = ld(q + i);
-			st(blk + bpos, v);
+			LatheV4f v = lathe_v4f_load(q + i);
+			lathe_v4f_store(blk + bpos, v);
 			v = vmax(v, shift_in(v, 1));
 			v = vmax(v, shift_in(v, 2));
 			v = vmax(v, splat(prefix));
 			prefix = v[3];
-			st(hold + i, vmax(v, ld(suffix + bpos + 1)));
+			lathe_v4f_store(hold + i, vmax(v, lathe_v4f_load(suffix + bpos + 1)));
 		}
 		for (; i < end; i++, bpos++) {
 			blk[bpos] = q[i];
@@ -868,12 +854,12 @@ static void limiter_process(void *self, float *left, float *right, int n)
 				suffix[o - 1] = m;
 			}
 			for (o -= 4; o >= 0; o -= 4) {
-				v4sf v = ld(blk + o);
+				LatheV4f v = lathe_v4f_load(blk + o);
 				v = vmax(v, shift_out(v, 1));
 				v = vmax(v, shift_out(v, 2));
 				v = vmax(v, splat(m));
 				m = v[0];
-				st(suffix + o, v);
+				lathe_v4f_store(suffix + o, v);
 			}
 			prefix = 1.0f;
 			bpos = 0;
@@ -888,10 +874,10 @@ static void limiter_process(void *self, float *left, float *right, int n)
 	 * beyond n are padding, computed and ignored. */
 	bool busy = l->env > 0.0;
 	{
-		v4si any = { 0, 0, 0, 0 };
+		LatheV4i any = { 0, 0, 0, 0 };
 		int i = 0;
 		for (; i + 4 <= n; i += 4)
-			any |= ld(hold + i) > splat(1.0f);
+			any |= lathe_v4f_load(hold + i) > splat(1.0f);
 		for (; i < n; i++)
 			busy |= hold[i] > 1.0f;
 		busy |= (any[0] | any[1] | any[2] | any[3]) != 0;
@@ -986,12 +972,12 @@ static void limiter_process(void *self, float *left, float *right, int n)
 	} else {
 		/* The ceiling is constant here (it did not move in this call). */
 		const float c = ceil_now[0];
-		const v4sf c4 = splat(c), mc4 = splat(-c);
+		const LatheV4f c4 = splat(c), mc4 = splat(-c);
 		int i = 0;
 		for (; i + 4 <= n; i += 4) {
-			v4sf g4 = ld(gain + i);
-			st(left + i, vmin(vmax(ld(xl + d + i) * g4, mc4), c4));
-			st(right + i, vmin(vmax(ld(xr + d + i) * g4, mc4), c4));
+			LatheV4f g4 = lathe_v4f_load(gain + i);
+			lathe_v4f_store(left + i, vmin(vmax(lathe_v4f_load(xl + d + i) * g4, mc4), c4));
+			lathe_v4f_store(right + i, vmin(vmax(lathe_v4f_load(xr + d + i) * g4, mc4), c4));
 		}
 		for (; i < n; i++) {
 			left[i] = min_f(max_f(xl[d + i] * gain[i], -c), c);

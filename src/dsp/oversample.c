@@ -53,8 +53,7 @@
 #if defined(__clang__)
 #define SHUF(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
 #else
-typedef int v4si __attribute__((vector_size(16)));
-#define SHUF(a, b, i, j, k, l) __builtin_shuffle(a, b, (v4si){ i, j, k, l })
+#define SHUF(a, b, i, j, k, l) __builtin_shuffle(a, b, (LatheV4i){ i, j, k, l })
 #endif
 
 typedef struct {

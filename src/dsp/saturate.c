@@ -85,14 +85,13 @@
  * before it). */
 #define WARM 2
 
-typedef int v4si __attribute__((vector_size(16)));
 
 static inline LatheV4f splat(float x) { return (LatheV4f){ x, x, x, x }; }
 
 #if defined(__clang__)
 #define SHUF(a, b, i, j, k, l) __builtin_shufflevector(a, b, i, j, k, l)
 #else
-#define SHUF(a, b, i, j, k, l) __builtin_shuffle(a, b, (v4si){ i, j, k, l })
+#define SHUF(a, b, i, j, k, l) __builtin_shuffle(a, b, (LatheV4i){ i, j, k, l })
 #endif
 
 /* x clamped to [-lim, lim] (x is never NaN here). */
@@ -102,10 +101,10 @@ static inline LatheV4f clamp4(LatheV4f x, float lim)
 	return (LatheV4f)_mm_max_ps(_mm_min_ps((__m128)x, (__m128)splat(lim)), (__m128)splat(-lim));
 #else
 	LatheV4f hi = splat(lim), lo = splat(-lim);
-	v4si a = x < hi;
-	x = (LatheV4f)((a & (v4si)x) | (~a & (v4si)hi));
-	v4si b = x > lo;
-	return (LatheV4f)((b & (v4si)x) | (~b & (v4si)lo));
+	LatheV4i a = x < hi;
+	x = (LatheV4f)((a & (LatheV4i)x) | (~a & (LatheV4i)hi));
+	LatheV4i b = x > lo;
+	return (LatheV4f)((b & (LatheV4i)x) | (~b & (LatheV4i)lo));
 #endif
 }
 
@@ -113,8 +112,8 @@ static inline LatheV4f clamp4(LatheV4f x, float lim)
  * pass untouched, -0 included. */
 static inline LatheV4f finite4(LatheV4f x)
 {
-	v4si ok = (x - x) == splat(0.0f);
-	return (LatheV4f)((v4si)x & ok);
+	LatheV4i ok = (x - x) == splat(0.0f);
+	return (LatheV4f)((LatheV4i)x & ok);
 }
 
 /* Floats of an interleaved delay line of d frames: the history, a
