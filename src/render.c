@@ -99,6 +99,7 @@ static void show_progress(long long done, long long total, int *shown)
 
 bool lathe_render(const LatheRenderJob *job, char *err, size_t err_size)
 {
+	err[0] = '\0';
 	if (same_file(job->input, job->output)) {
 		snprintf(err, err_size, "%s: output would overwrite the input", job->output);
 		return false;
@@ -162,6 +163,13 @@ bool lathe_render(const LatheRenderJob *job, char *err, size_t err_size)
 		int shown = -1;
 		while (ok && written < total) {
 			int n = (int)sf_readf_float(in, frames, block);
+			if (n < block && sf_error(in) != SF_ERR_NO_ERROR) {
+				/* A file damaged past its header: stop, rather than
+				 * pad what could not be read with silence. */
+				snprintf(err, err_size, "%s: read error: %s", job->input, sf_strerror(in));
+				ok = false;
+				break;
+			}
 			if (n < 0)
 				n = 0;
 			for (int i = 0; i < n; i++) {
@@ -189,7 +197,7 @@ bool lathe_render(const LatheRenderJob *job, char *err, size_t err_size)
 			if (job->progress)
 				show_progress(written, total, &shown);
 		}
-		if (!ok)
+		if (!ok && !err[0])
 			snprintf(err, err_size, "%s: write failed: %s", job->output, sf_strerror(out));
 	} else {
 		snprintf(err, err_size, "out of memory");

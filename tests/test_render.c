@@ -238,6 +238,21 @@ static void test_bad_input(void **state)
 	assert_non_null(strstr(output, "garbage.wav"));
 	assert_false(exists("x.wav"));
 
+	/* Damaged past the header: a FLAC stream with garbage in its middle is
+	 * an error, not a render with a silent stretch. */
+	write_file("whole.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_24, 2, 44100, 9600);
+	in_dir(path, sizeof(path), "whole.flac");
+	f = fopen(path, "r+b");
+	fseek(f, 0, SEEK_END);
+	long size = ftell(f);
+	fseek(f, size / 2, SEEK_SET);
+	for (int i = 0; i < 4000; i++)
+		fputc(0x5a ^ i, f);
+	fclose(f);
+	assert_int_not_equal(lathe_run("render whole.flac x.wav"), 0);
+	assert_non_null(strstr(output, "read error"));
+	assert_false(exists("x.wav"));
+
 	assert_int_not_equal(lathe_run("render missing.wav x.wav"), 0);
 	assert_non_null(strstr(output, "missing.wav"));
 
