@@ -24,7 +24,7 @@ DEB_PACKAGES = make gcc libc6-dev pkg-config jq $(foreach p,$(PKGS),$(lastword $
 
 # Recursively expanded, so pkg-config runs when a recipe needs it (after make deps).
 DSP_PKGS = fftw3f
-APP_PKGS = fftw3f sndfile
+APP_PKGS = fftw3f sndfile libebur128
 PKG_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) cmocka 2>/dev/null)
 DSP_LIBS = $(shell pkg-config --libs $(DSP_PKGS) 2>/dev/null) -lm
 APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lm
@@ -36,7 +36,7 @@ CORE_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
 CORE_OBJ = $(patsubst %.c,$(B)/%.o,$(DSP_SRC) $(CORE_SRC))
 TESTS = $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all check test bench deps install uninstall clean pkgcheck
+.PHONY: all check test bench deps install uninstall clean pkgcheck check-sanitize
 # Keep test objects between runs (they are intermediate files of a pattern chain).
 .SECONDARY:
 all: lathe
@@ -97,3 +97,50 @@ clean:
 	rm -rf $(B) lathe
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
+
+# ---- make check-sanitize ---------------------------------------------------
+# Every test program under AddressSanitizer + UndefinedBehaviorSanitizer, then
+# the ring test under ThreadSanitizer (the only module with two threads yet).
+# Each has its own build directory: a sanitized object must never be linked
+# into the plain ./lathe, and ASan and TSan cannot share a binary.
+#
+# The ASan build is this Makefile again with B=build/asan, asked for the test
+# programs and build/asan/lathe by name. Not `make B=... test`: the `lathe`
+# rule writes ./lathe whatever $(B) is, so that would replace the plain binary
+# with a sanitized one, and `test` points LATHE at ./lathe.
+#
+# Findings fail the run: -fno-sanitize-recover=all makes every UBSan report
+# abort, as ASan's (leaks included: LSan stays on) already do, and TSan exits
+# 66 after reporting (halt_on_error=1 stops at the first). Both parts run even
+# if the first fails, and the target fails if either did. -O1 keeps the tests
+# quick and the stack traces readable.
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+TSAN_FLAGS = -O1 -g -fsanitize=thread
+ASAN_B = build/asan
+TSAN_B = build/tsan
+ASAN_TESTS = $(patsubst $(B)/%,$(ASAN_B)/%,$(TESTS))
+
+check-sanitize:
+	@$(MAKE) --no-print-directory B=$(ASAN_B) CFLAGS='$(ASAN_FLAGS)' LDFLAGS='$(ASAN_FLAGS)' \
+	  $(ASAN_B)/lathe $(ASAN_TESTS) $(TSAN_B)/tests/test_ring
+	@status=0; \
+	echo "== AddressSanitizer + UndefinedBehaviorSanitizer: every test"; \
+	ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1 \
+	UBSAN_OPTIONS=print_stacktrace=1 \
+	LATHE=$(ASAN_B)/lathe tests/run $(ASAN_TESTS) || status=1; \
+	echo "== ThreadSanitizer: the ring"; \
+	TSAN_OPTIONS=halt_on_error=1 CMOCKA_MESSAGE_OUTPUT=stdout \
+	$(TSAN_B)/tests/test_ring || status=1; \
+	exit $$status
+
+# The sanitized binary for test_render, kept in its build directory.
+$(B)/lathe: $(B)/src/main.o $(B)/liblathe.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(APP_LIBS)
+
+# Only the ring and its test under TSan: it has no other dependencies, and
+# uninstrumented code in the same process would hide races from TSan.
+# (On kernels with vm.mmap_rnd_bits=32, GCC 12's TSan stops with "unexpected
+# memory mapping"; run it under `setarch -R` there.)
+$(TSAN_B)/tests/test_ring: tests/test_ring.c src/ring.c src/ring.h | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(LATHE_CFLAGS) $(PKG_CFLAGS) $(TSAN_FLAGS) -o $@ tests/test_ring.c src/ring.c $(TEST_LIBS)

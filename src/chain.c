@@ -45,10 +45,10 @@ struct LatheChain {
 	LatheModuleId order[LATHE_MODULE_COUNT];
 	LatheModuleId next_order[LATHE_MODULE_COUNT];
 
-	float target[LATHE_PARAM_COUNT];
-	float current[LATHE_PARAM_COUNT]; /* in the taper's domain: log(v) for LOG */
-	Glide glide[LATHE_PARAM_COUNT];
-	int moving[LATHE_PARAM_COUNT];    /* ids with glide steps left */
+	float target[LATHE_CHAIN_PARAM_COUNT];
+	float current[LATHE_CHAIN_PARAM_COUNT]; /* in the taper's domain: log(v) for LOG */
+	Glide glide[LATHE_CHAIN_PARAM_COUNT];
+	int moving[LATHE_CHAIN_PARAM_COUNT];    /* ids with glide steps left */
 	int n_moving;
 
 	int phase;          /* frames into the current sub-block */
@@ -146,7 +146,7 @@ static void set_enable(LatheChain *c, Slot *s, bool on)
 
 void lathe_chain_set(LatheChain *c, int id, float value)
 {
-	if (id < 0 || id >= LATHE_PARAM_COUNT)
+	if (id < 0 || id >= LATHE_CHAIN_PARAM_COUNT)
 		return;
 	const LatheParam *p = &lathe_params[id];
 	Slot *s = &c->slot[p->module];
@@ -176,7 +176,7 @@ void lathe_chain_set(LatheChain *c, int id, float value)
 
 float lathe_chain_get(const LatheChain *c, int id)
 {
-	return (id >= 0 && id < LATHE_PARAM_COUNT) ? c->target[id] : 0.0f;
+	return (id >= 0 && id < LATHE_CHAIN_PARAM_COUNT) ? c->target[id] : 0.0f;
 }
 
 bool lathe_chain_set_order(LatheChain *c, const LatheModuleId order[LATHE_MODULE_COUNT])
@@ -192,7 +192,7 @@ bool lathe_chain_set_order(LatheChain *c, const LatheModuleId order[LATHE_MODULE
 
 void lathe_chain_apply(LatheChain *c, const LatheSettings *settings)
 {
-	for (int id = 0; id < LATHE_PARAM_COUNT; id++)
+	for (int id = 0; id < LATHE_CHAIN_PARAM_COUNT; id++)
 		lathe_chain_set(c, id, settings->value[id]);
 	lathe_chain_set_order(c, settings->order);
 }

@@ -30,8 +30,12 @@ static const char *const saturate_types[] = { "tape", "tube", "soft-clip", NULL 
 static const char *const oversample_factors[] = { "2x", "4x", "8x", NULL };
 static const char *const dither_bits[] = { "16", "20", "24", NULL };
 static const char *const dither_shapes[] = { "flat", "shaped", NULL };
+static const char *const chains[] = { "a", "b", NULL };
+static const char *const sources[] = { "a", "b", "input", "reference", NULL };
+static const char *const bands[] = { "off", "1", "2", "3", "4", "5", NULL };
 
 /* Declaration helpers: one line per parameter below. */
+#define LATHE_MODULE_CONSOLE LATHE_CONSOLE
 #define P(mod, idx, p, lab, u, lo, hi, d, tap, ms, h) \
 	{ .path = (p), .label = (lab), .unit = (u), .help = (h), .min = (lo), .max = (hi), \
 	  .def = (d), .taper = LATHE_TAPER_##tap, .smooth_ms = (ms), \
@@ -213,13 +217,41 @@ const LatheParam lathe_params[LATHE_PARAM_COUNT] = {
 	     "Word length of the delivery format."),
 	ENUM(DITHER, LATHE_DITHER_SHAPING, "/dither/shaping", "Noise shaping", dither_shapes, 0,
 	     "Flat TPDF, or noise shaped away from the ear's most sensitive band."),
+
+	/* console: print selection and the monitor section (never on the print) */
+	ENUM(CONSOLE, LATHE_CONSOLE_CHAIN, "/chain", "A/B", chains, 0,
+	     "The chain on the print output, and the one plain paths edit (/a/... and /b/... address one)."),
+	ENUM(CONSOLE, LATHE_CONSOLE_SOURCE, "/source", "Source", sources, 0,
+	     "What the monitor plays; choosing A or B also puts that chain on the print."),
+	TOGGLE(CONSOLE, LATHE_CONSOLE_MATCH, "/monitor/match", "Loudness match", 0,
+	       "Play every source at the loudness of the selected chain."),
+	P(CONSOLE, LATHE_CONSOLE_MATCH_WINDOW, "/monitor/match_window", "Match window", "s", 1, 20, 3,
+	  LOG, TIME_MS, "Gated loudness over this many seconds sets each source's match offset."),
+	TOGGLE(CONSOLE, LATHE_CONSOLE_DELTA, "/monitor/delta", "Delta", 0,
+	       "Hear what the selected chain changes: its output minus the aligned input."),
+	ENUM(CONSOLE, LATHE_CONSOLE_BAND, "/monitor/band", "Band listen", bands, 0,
+	     "Hear one band of the selected chain's multiband crossover."),
+	TOGGLE(CONSOLE, LATHE_CONSOLE_SWAP, "/monitor/swap", "Swap", 0, "Left and right exchanged."),
+	TOGGLE(CONSOLE, LATHE_CONSOLE_MONO, "/monitor/mono", "Mono", 0, "The mid, (L+R)/2, on both speakers."),
+	TOGGLE(CONSOLE, LATHE_CONSOLE_SIDE, "/monitor/side", "Side", 0,
+	       "The side, (L-R)/2, on both speakers (takes precedence over mono)."),
+	TOGGLE(CONSOLE, LATHE_CONSOLE_POLARITY, "/monitor/polarity", "Polarity", 0,
+	       "Both channels inverted, to judge absolute polarity."),
+	TOGGLE(CONSOLE, LATHE_CONSOLE_LEFT, "/monitor/left", "Left only", 0, "The right speaker muted."),
+	TOGGLE(CONSOLE, LATHE_CONSOLE_RIGHT, "/monitor/right", "Right only", 0, "The left speaker muted."),
+	TOGGLE(CONSOLE, LATHE_CONSOLE_DIM, "/monitor/dim", "Dim", 0, "Monitor lowered by the dim level."),
+	P(CONSOLE, LATHE_CONSOLE_DIM_LEVEL, "/monitor/dim_level", "Dim level", "dB", -40, 0, -20, DB,
+	  LEVEL_MS, "How far dim lowers the monitor."),
+	TOGGLE(CONSOLE, LATHE_CONSOLE_MUTE, "/monitor/mute", "Mute", 0, "Monitor silent (faded)."),
+	P(CONSOLE, LATHE_CONSOLE_LEVEL, "/monitor/level", "Monitor level", "dB", -60, 12, 0, DB,
+	  LEVEL_MS, "Level of the monitor output."),
 };
 
 int lathe_module_first_param(LatheModuleId module)
 {
 	/* The table is ordered by module: count the parameters before it. */
 	int first = 0;
-	for (int m = 0; m < (int)module; m++)
+	for (int m = 0; m < (int)module && m < LATHE_MODULE_COUNT; m++)
 		first += lathe_module_classes[m]->n_params;
 	return first;
 }

@@ -40,22 +40,60 @@ typedef struct {
 	LatheTaper taper;
 	const char *const *names;  /* LATHE_TAPER_ENUM: NULL-terminated value names */
 	float smooth_ms;           /* glide time of a change; 0 = a step */
-	LatheModuleId module;
-	int index;                 /* the module's own parameter number */
+	LatheModuleId module;      /* LATHE_CONSOLE for console controls */
+	int index;                 /* the module's own parameter number (or LatheConsoleParam) */
 } LatheParam;
 
-/* The number of parameters, a compile-time constant so that settings can
- * be plain arrays; params.c checks that the table has exactly this many. */
-#define LATHE_PARAM_COUNT (LATHE_INPUT_PARAM_COUNT + LATHE_EQ_PARAM_COUNT + \
+/* Console controls belong to no chain: source selection, the monitor
+ * section, loudness match. Their LatheParam.module is LATHE_CONSOLE. */
+#define LATHE_CONSOLE LATHE_MODULE_COUNT
+
+typedef enum {
+	LATHE_CONSOLE_CHAIN,        /* a|b: the chain on the print output, edited by plain paths */
+	LATHE_CONSOLE_SOURCE,       /* a|b|input|reference: what the monitor output plays */
+	LATHE_CONSOLE_MATCH,        /* loudness match on the monitor output */
+	LATHE_CONSOLE_MATCH_WINDOW, /* s, the loudness window of the match */
+	LATHE_CONSOLE_DELTA,        /* monitor the selected chain minus the aligned input */
+	LATHE_CONSOLE_BAND,         /* off|1..5: monitor one multiband band */
+	LATHE_CONSOLE_SWAP,
+	LATHE_CONSOLE_MONO,
+	LATHE_CONSOLE_SIDE,
+	LATHE_CONSOLE_POLARITY,
+	LATHE_CONSOLE_LEFT,         /* left channel only (the right speaker is muted) */
+	LATHE_CONSOLE_RIGHT,
+	LATHE_CONSOLE_DIM,
+	LATHE_CONSOLE_DIM_LEVEL,    /* dB */
+	LATHE_CONSOLE_MUTE,
+	LATHE_CONSOLE_LEVEL,        /* dB, monitor level */
+	LATHE_CONSOLE_PARAM_COUNT
+} LatheConsoleParam;
+
+/* Sources (values of LATHE_CONSOLE_SOURCE) and chains (LATHE_CONSOLE_CHAIN). */
+typedef enum { LATHE_SOURCE_A, LATHE_SOURCE_B, LATHE_SOURCE_INPUT, LATHE_SOURCE_REFERENCE,
+	       LATHE_SOURCE_COUNT } LatheSource;
+typedef enum { LATHE_CHAIN_A, LATHE_CHAIN_B } LatheChainId;
+
+/* Parameters of one chain, a compile-time constant so that chain settings
+ * can be plain arrays; params.c checks that the table matches. */
+#define LATHE_CHAIN_PARAM_COUNT (LATHE_INPUT_PARAM_COUNT + LATHE_EQ_PARAM_COUNT + \
 	LATHE_COMP_PARAM_COUNT + LATHE_MB_PARAM_COUNT + LATHE_DEESSER_PARAM_COUNT + \
 	LATHE_SATURATE_PARAM_COUNT + LATHE_IMAGER_PARAM_COUNT + \
 	LATHE_LIMITER_PARAM_COUNT + LATHE_DITHER_PARAM_COUNT)
+/* Every parameter: a chain's, then the console's. */
+#define LATHE_PARAM_COUNT (LATHE_CHAIN_PARAM_COUNT + LATHE_CONSOLE_PARAM_COUNT)
+/* Registry id of a console control. */
+#define LATHE_CONSOLE_ID(param) (LATHE_CHAIN_PARAM_COUNT + (param))
 
 /* Ordered by module, and inside a module by index, so that the parameters of
- * module m are lathe_params[lathe_module_first_param(m) + index]. */
+ * module m are lathe_params[lathe_module_first_param(m) + index]; the
+ * console's controls come last, in LatheConsoleParam order. */
 extern const LatheParam lathe_params[LATHE_PARAM_COUNT];
 
-/* Id (index into lathe_params) of a module's first parameter. */
+/* True for a chain parameter, false for a console control. */
+static inline bool lathe_param_in_chain(int id) { return id >= 0 && id < LATHE_CHAIN_PARAM_COUNT; }
+
+/* Id (index into lathe_params) of a module's first parameter
+ * (LATHE_CONSOLE: of the first console control). */
 int lathe_module_first_param(LatheModuleId module);
 /* Module id by name ("eq"), or -1. */
 int lathe_module_find(const char *name);

@@ -19,6 +19,10 @@ bool lathe_settings_assign(LatheSettings *s, const char *path, const char *text,
 			 lathe_param_closest(path));
 		return false;
 	}
+	if (!lathe_param_in_chain(id)) {
+		snprintf(err, err_size, "'%s' is a console control, not a chain parameter", path);
+		return false;
+	}
 	const LatheParam *p = &lathe_params[id];
 	float v;
 	switch (lathe_param_parse(p, text, &v)) {
@@ -158,7 +162,7 @@ bool lathe_session_save(const char *file, const LatheSettings *s, char *err, siz
 		fprintf(f, " %s", lathe_module_classes[s->order[k]]->name);
 	fprintf(f, "\n");
 	int module = -1;
-	for (int i = 0; i < LATHE_PARAM_COUNT; i++) {
+	for (int i = 0; i < LATHE_CHAIN_PARAM_COUNT; i++) {
 		const LatheParam *p = &lathe_params[i];
 		if ((int)p->module != module) {
 			module = (int)p->module;

@@ -3,7 +3,7 @@
 
 void lathe_settings_default(LatheSettings *s)
 {
-	for (int i = 0; i < LATHE_PARAM_COUNT; i++)
+	for (int i = 0; i < LATHE_CHAIN_PARAM_COUNT; i++)
 		s->value[i] = lathe_params[i].def;
 	for (int m = 0; m < LATHE_MODULE_COUNT; m++)
 		s->order[m] = (LatheModuleId)m;

@@ -9,7 +9,7 @@
 #include "params.h"
 
 typedef struct {
-	float value[LATHE_PARAM_COUNT];          /* indexed by registry id, always valid */
+	float value[LATHE_CHAIN_PARAM_COUNT];          /* indexed by registry id, always valid */
 	LatheModuleId order[LATHE_MODULE_COUNT]; /* processing order, a permutation */
 } LatheSettings;
 

@@ -262,7 +262,7 @@ static void test_realtime_calls_do_not_allocate(void **state)
 		reversed[k] = (LatheModuleId)(LATHE_MODULE_COUNT - 1 - k);
 	counting = 1;
 	for (int round = 0; round < 200; round++) {
-		int id = (round * 37) % LATHE_PARAM_COUNT;
+		int id = (round * 37) % LATHE_CHAIN_PARAM_COUNT;
 		lathe_chain_set(c, id, lathe_param_from_norm(&lathe_params[id], (round % 3) / 2.0));
 		lathe_chain_process(c, l, r, l, r, N);
 		lathe_chain_latency(c);

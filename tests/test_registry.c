@@ -29,7 +29,15 @@ static void test_table_consistent(void **state)
 			assert_true(strncmp(p->path, prefix, strlen(prefix)) == 0);
 		}
 	}
-	assert_int_equal(lathe_module_first_param(LATHE_MODULE_COUNT), LATHE_PARAM_COUNT);
+	assert_int_equal(lathe_module_first_param(LATHE_MODULE_COUNT), LATHE_CHAIN_PARAM_COUNT);
+	/* The console's controls follow, in LatheConsoleParam order. */
+	for (int k = 0; k < LATHE_CONSOLE_PARAM_COUNT; k++) {
+		const LatheParam *p = &lathe_params[LATHE_CONSOLE_ID(k)];
+		assert_non_null(p->path);
+		assert_int_equal(p->module, LATHE_CONSOLE);
+		assert_int_equal(p->index, k);
+		assert_false(lathe_param_in_chain(LATHE_CONSOLE_ID(k)));
+	}
 	for (int i = 0; i < LATHE_PARAM_COUNT; i++) {
 		const LatheParam *p = &lathe_params[i];
 		assert_non_null(p->label);

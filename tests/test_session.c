@@ -52,7 +52,7 @@ static void test_round_trip(void **state)
 	LatheSettings s, back;
 	lathe_settings_default(&s);
 	uint32_t seed = 12345;
-	for (int i = 0; i < LATHE_PARAM_COUNT; i++) {
+	for (int i = 0; i < LATHE_CHAIN_PARAM_COUNT; i++) {
 		seed = seed * 1664525u + 1013904223u;
 		s.value[i] = lathe_param_from_norm(&lathe_params[i], (seed >> 8) / 16777216.0);
 	}
