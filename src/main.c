@@ -56,8 +56,10 @@ static void print_params_json(FILE *f)
 		const LatheParam *p = &lathe_params[i];
 		fprintf(f, "  {\"path\": ");
 		json_string(f, p->path);
+		/* Chain parameters exist in both chains (/a/..., /b/...). */
 		fprintf(f, ", \"module\": ");
-		json_string(f, lathe_module_classes[p->module]->name);
+		json_string(f, lathe_param_group(p));
+		fprintf(f, ", \"scope\": \"%s\"", p->module == LATHE_CONSOLE ? "console" : "chain");
 		fprintf(f, ", \"label\": ");
 		json_string(f, p->label);
 		fprintf(f, ", \"unit\": ");
@@ -156,18 +158,33 @@ static int output_format(const char *in, const char *out, int container, int sub
 	return format;
 }
 
+static int render_with(LatheSession *session, int argc, char **argv);
+
 static int cmd_render(int argc, char **argv)
 {
-	LatheSettings settings;
-	lathe_settings_default(&settings);
-	LatheRenderJob job = { .settings = &settings, .block = 1024, .progress = isatty(2) };
+	/* The render prints what the print output carries: the session's
+	 * selected chain. On the heap: a session holds 16 snapshots. */
+	LatheSession *session = malloc(sizeof(*session));
+	if (!session) {
+		fprintf(stderr, "lathe: out of memory\n");
+		return 1;
+	}
+	lathe_session_default(session);
+	int status = render_with(session, argc, argv);
+	free(session);
+	return status;
+}
+
+static int render_with(LatheSession *session, int argc, char **argv)
+{
+	LatheRenderJob job = { .block = 1024, .progress = isatty(2) };
 	const char *files[2] = { NULL, NULL };
 	int n_files = 0, container = 0, subtype = 0;
 	char err[512];
 	/* Sessions first, so that --set overrides them whatever the order. */
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--session") == 0 && i + 1 < argc) {
-			if (!lathe_session_load(argv[++i], &settings, stderr, err, sizeof(err))) {
+			if (!lathe_session_load(argv[++i], session, stderr, err, sizeof(err))) {
 				fprintf(stderr, "lathe: %s\n", err);
 				return 1;
 			}
@@ -186,8 +203,8 @@ static int cmd_render(int argc, char **argv)
 			}
 			*eq = '\0';
 			bool clamped;
-			if (!lathe_settings_assign(&settings, assignment, eq + 1, &clamped, err,
-						   sizeof(err))) {
+			if (!lathe_session_assign(session, assignment, eq + 1, LATHE_PLAIN_SELECTED,
+						  &clamped, err, sizeof(err))) {
 				fprintf(stderr, "lathe: %s\n", err);
 				return 1;
 			}
@@ -233,6 +250,7 @@ static int cmd_render(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	job.settings = &session->chain[lathe_session_selected(session)];
 	job.input = files[0];
 	job.output = files[1];
 	job.format = output_format(job.input, job.output, container, subtype);

@@ -256,6 +256,11 @@ int lathe_module_first_param(LatheModuleId module)
 	return first;
 }
 
+const char *lathe_param_group(const LatheParam *p)
+{
+	return p->module == LATHE_CONSOLE ? "console" : lathe_module_classes[p->module]->name;
+}
+
 int lathe_module_find(const char *name)
 {
 	for (int m = 0; m < LATHE_MODULE_COUNT; m++)

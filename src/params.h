@@ -95,6 +95,9 @@ static inline bool lathe_param_in_chain(int id) { return id >= 0 && id < LATHE_C
 /* Id (index into lathe_params) of a module's first parameter
  * (LATHE_CONSOLE: of the first console control). */
 int lathe_module_first_param(LatheModuleId module);
+/* The group a parameter belongs to: its module's name, or "console". */
+const char *lathe_param_group(const LatheParam *p);
+
 /* Module id by name ("eq"), or -1. */
 int lathe_module_find(const char *name);
 

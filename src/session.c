@@ -9,23 +9,11 @@
 #include <string.h>
 #include <unistd.h>
 
-bool lathe_settings_assign(LatheSettings *s, const char *path, const char *text,
-			   bool *clamped, char *err, size_t err_size)
+/* Parse and validate a value for p; the message names the path as given. */
+static bool parse_value(const LatheParam *p, const char *path, const char *text, float *v,
+			bool *clamped, char *err, size_t err_size)
 {
-	*clamped = false;
-	int id = lathe_param_find(path);
-	if (id < 0) {
-		snprintf(err, err_size, "unknown parameter '%s' (did you mean '%s'?)", path,
-			 lathe_param_closest(path));
-		return false;
-	}
-	if (!lathe_param_in_chain(id)) {
-		snprintf(err, err_size, "'%s' is a console control, not a chain parameter", path);
-		return false;
-	}
-	const LatheParam *p = &lathe_params[id];
-	float v;
-	switch (lathe_param_parse(p, text, &v)) {
+	switch (lathe_param_parse(p, text, v)) {
 	case LATHE_VALUE_INVALID:
 		if (p->taper == LATHE_TAPER_ENUM) {
 			char names[256] = "";
@@ -40,15 +28,39 @@ bool lathe_settings_assign(LatheSettings *s, const char *path, const char *text,
 		return false;
 	case LATHE_VALUE_CLAMPED: {
 		char shown[32];
-		lathe_param_format(p, v, shown, sizeof(shown));
+		lathe_param_format(p, *v, shown, sizeof(shown));
 		snprintf(err, err_size, "%s: %s is outside %g..%g %s, using %s", path, text,
 			 (double)p->min, (double)p->max, p->unit, shown);
 		*clamped = true;
-		break;
+		return true;
 	}
 	case LATHE_VALUE_OK:
 		break;
 	}
+	return true;
+}
+
+static bool unknown_path(const char *path, char *err, size_t err_size)
+{
+	snprintf(err, err_size, "unknown parameter '%s' (did you mean '%s'?)", path,
+		 lathe_param_closest(path));
+	return false;
+}
+
+bool lathe_settings_assign(LatheSettings *s, const char *path, const char *text,
+			   bool *clamped, char *err, size_t err_size)
+{
+	*clamped = false;
+	int id = lathe_param_find(path);
+	if (id < 0)
+		return unknown_path(path, err, err_size);
+	if (!lathe_param_in_chain(id)) {
+		snprintf(err, err_size, "'%s' is a console control, not a chain parameter", path);
+		return false;
+	}
+	float v;
+	if (!parse_value(&lathe_params[id], path, text, &v, clamped, err, err_size))
+		return false;
 	s->value[id] = v;
 	return true;
 }
@@ -87,7 +99,115 @@ static char *trim(char *t)
 	return t;
 }
 
-bool lathe_session_load(const char *file, LatheSettings *s, FILE *warnings,
+void lathe_session_default(LatheSession *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (int c = 0; c < 2; c++)
+		lathe_settings_default(&s->chain[c]);
+	for (int k = 0; k < LATHE_CONSOLE_PARAM_COUNT; k++)
+		s->console[k] = lathe_params[LATHE_CONSOLE_ID(k)].def;
+	for (int n = 0; n < LATHE_SNAPSHOT_COUNT; n++)
+		lathe_settings_default(&s->snapshot[n]);
+}
+
+/* The chain settings a path prefix names, with the rest of the path:
+ * "/a/eq/1/gain" -> chain A, "/eq/1/gain". *count is 2 for "both". */
+static LatheSettings *scope(LatheSession *s, const char *path, LathePlainPaths plain,
+			    const char **rest, int *count, char *err, size_t err_size)
+{
+	*count = 1;
+	*rest = path;
+	if (strncmp(path, "/a/", 3) == 0 || strncmp(path, "/b/", 3) == 0) {
+		*rest = path + 2;
+		return &s->chain[path[1] == 'b'];
+	}
+	if (strncmp(path, "/snapshot/", 10) == 0) {
+		char *end;
+		long n = strtol(path + 10, &end, 10);
+		if (end == path + 10 || *end != '/' || n < 1 || n > LATHE_SNAPSHOT_COUNT) {
+			snprintf(err, err_size, "'%s': snapshots are numbered 1 to %d", path,
+				 LATHE_SNAPSHOT_COUNT);
+			return NULL;
+		}
+		*rest = end;
+		if (!s->stored[n - 1]) {
+			s->stored[n - 1] = true;
+			lathe_settings_default(&s->snapshot[n - 1]);
+		}
+		return &s->snapshot[n - 1];
+	}
+	if (plain == LATHE_PLAIN_BOTH) {
+		*count = 2;
+		return &s->chain[0];
+	}
+	return &s->chain[lathe_session_selected(s)];
+}
+
+bool lathe_session_assign(LatheSession *s, const char *path, const char *text,
+			  LathePlainPaths plain, bool *clamped, char *err, size_t err_size)
+{
+	*clamped = false;
+	int id = lathe_param_find(path);
+	if (id >= 0 && !lathe_param_in_chain(id)) {
+		const LatheParam *p = &lathe_params[id];
+		float v;
+		if (!parse_value(p, path, text, &v, clamped, err, err_size))
+			return false;
+		s->console[p->index] = v;
+		return true;
+	}
+	const char *rest;
+	int count;
+	LatheSession next = *s;
+	LatheSettings *target = scope(&next, path, plain, &rest, &count, err, err_size);
+	if (!target)
+		return false;
+	for (int k = 0; k < count; k++) {
+		bool ok;
+		if (strcmp(rest, "order") == 0 || strcmp(rest, "/order") == 0) {
+			char names[512];
+			snprintf(names, sizeof(names), "%s", text);
+			ok = parse_order(names, target[k].order, err, err_size);
+		} else {
+			ok = lathe_settings_assign(&target[k], rest, text, clamped, err, err_size);
+		}
+		if (!ok) {
+			/* Name the path as written, with its prefix. */
+			if (rest != path) {
+				char msg[400];
+				snprintf(msg, sizeof(msg), "%s", err);
+				snprintf(err, err_size, "%s: %s", path, msg);
+			}
+			return false;
+		}
+	}
+	*s = next;
+	return true;
+}
+
+void lathe_session_copy(LatheSession *s, LatheChainId from, LatheChainId to)
+{
+	s->chain[to] = s->chain[from];
+}
+
+bool lathe_session_store(LatheSession *s, int n, LatheChainId from)
+{
+	if (n < 1 || n > LATHE_SNAPSHOT_COUNT)
+		return false;
+	s->snapshot[n - 1] = s->chain[from];
+	s->stored[n - 1] = true;
+	return true;
+}
+
+bool lathe_session_recall(LatheSession *s, int n, LatheChainId into)
+{
+	if (n < 1 || n > LATHE_SNAPSHOT_COUNT || !s->stored[n - 1])
+		return false;
+	s->chain[into] = s->snapshot[n - 1];
+	return true;
+}
+
+bool lathe_session_load(const char *file, LatheSession *s, FILE *warnings,
 			char *err, size_t err_size)
 {
 	FILE *f = fopen(file, "r");
@@ -95,8 +215,14 @@ bool lathe_session_load(const char *file, LatheSettings *s, FILE *warnings,
 		snprintf(err, err_size, "%s: %s", file, strerror(errno));
 		return false;
 	}
-	LatheSettings next;
-	lathe_settings_default(&next);
+	/* Large (16 snapshots): on the heap, not the main loop's stack. */
+	LatheSession *next = malloc(sizeof(*next));
+	if (!next) {
+		fclose(f);
+		snprintf(err, err_size, "%s: out of memory", file);
+		return false;
+	}
+	lathe_session_default(next);
 	char line[1024], msg[400];
 	int number = 0;
 	bool ok = true;
@@ -118,17 +244,16 @@ bool lathe_session_load(const char *file, LatheSettings *s, FILE *warnings,
 		if (*rest)
 			*rest++ = '\0';
 		rest = trim(rest);
-		if (strcmp(key, "order") == 0) {
-			ok = parse_order(rest, next.order, msg, sizeof(msg));
-		} else if (*rest == '\0') {
+		bool clamped = false;
+		if (*rest == '\0') {
 			snprintf(msg, sizeof(msg), "'%s' has no value", key);
 			ok = false;
 		} else {
-			bool clamped;
-			ok = lathe_settings_assign(&next, key, rest, &clamped, msg, sizeof(msg));
-			if (ok && clamped && warnings)
-				fprintf(warnings, "%s:%d: warning: %s\n", file, number, msg);
+			ok = lathe_session_assign(next, key, rest, LATHE_PLAIN_BOTH, &clamped, msg,
+						  sizeof(msg));
 		}
+		if (ok && clamped && warnings)
+			fprintf(warnings, "%s:%d: warning: %s\n", file, number, msg);
 		if (!ok)
 			snprintf(err, err_size, "%s:%d: %s", file, number, msg);
 	}
@@ -138,11 +263,48 @@ bool lathe_session_load(const char *file, LatheSettings *s, FILE *warnings,
 	}
 	fclose(f);
 	if (ok)
-		*s = next;
+		*s = *next;
+	free(next);
 	return ok;
 }
 
-bool lathe_session_save(const char *file, const LatheSettings *s, char *err, size_t err_size)
+bool lathe_preset_load(const char *file, LatheSettings *chain, FILE *warnings,
+		       char *err, size_t err_size)
+{
+	LatheSession *s = malloc(sizeof(*s));
+	if (!s) {
+		snprintf(err, err_size, "%s: out of memory", file);
+		return false;
+	}
+	bool ok = lathe_session_load(file, s, warnings, err, err_size);
+	if (ok)
+		*chain = s->chain[lathe_session_selected(s)];
+	free(s);
+	return ok;
+}
+
+/* One chain's settings under a prefix ("/a", "/snapshot/3"): the order,
+ * then every value, a comment line before each module. */
+static void write_chain(FILE *f, const char *prefix, const LatheSettings *s)
+{
+	fprintf(f, "\n%s/order", prefix);
+	for (int k = 0; k < LATHE_MODULE_COUNT; k++)
+		fprintf(f, " %s", lathe_module_classes[s->order[k]]->name);
+	fprintf(f, "\n");
+	int module = -1;
+	for (int i = 0; i < LATHE_CHAIN_PARAM_COUNT; i++) {
+		const LatheParam *p = &lathe_params[i];
+		if ((int)p->module != module) {
+			module = (int)p->module;
+			fprintf(f, "# %s %s\n", prefix, lathe_module_classes[module]->name);
+		}
+		char value[32];
+		lathe_param_format(p, s->value[i], value, sizeof(value));
+		fprintf(f, "%s%s %s\n", prefix, p->path, value);
+	}
+}
+
+bool lathe_session_save(const char *file, const LatheSession *s, char *err, size_t err_size)
 {
 	char *tmp = NULL;
 	int fd = lathe_temp_beside(file, &tmp);
@@ -157,20 +319,21 @@ bool lathe_session_save(const char *file, const LatheSettings *s, char *err, siz
 		return false;
 	}
 	fprintf(f, "# lathe session: one 'path value' per line; see 'lathe params'\n");
-	fprintf(f, "order");
-	for (int k = 0; k < LATHE_MODULE_COUNT; k++)
-		fprintf(f, " %s", lathe_module_classes[s->order[k]]->name);
-	fprintf(f, "\n");
-	int module = -1;
-	for (int i = 0; i < LATHE_CHAIN_PARAM_COUNT; i++) {
-		const LatheParam *p = &lathe_params[i];
-		if ((int)p->module != module) {
-			module = (int)p->module;
-			fprintf(f, "\n# %s\n", lathe_module_classes[module]->name);
-		}
+	fprintf(f, "# console\n");
+	for (int k = 0; k < LATHE_CONSOLE_PARAM_COUNT; k++) {
+		const LatheParam *p = &lathe_params[LATHE_CONSOLE_ID(k)];
 		char value[32];
-		lathe_param_format(p, s->value[i], value, sizeof(value));
+		lathe_param_format(p, s->console[k], value, sizeof(value));
 		fprintf(f, "%s %s\n", p->path, value);
+	}
+	write_chain(f, "/a", &s->chain[0]);
+	write_chain(f, "/b", &s->chain[1]);
+	for (int n = 0; n < LATHE_SNAPSHOT_COUNT; n++) {
+		if (!s->stored[n])
+			continue;
+		char prefix[32];
+		snprintf(prefix, sizeof(prefix), "/snapshot/%d", n + 1);
+		write_chain(f, prefix, &s->snapshot[n]);
 	}
 	bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
 	ok = (fclose(f) == 0) && ok;

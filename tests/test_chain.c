@@ -26,7 +26,7 @@ static void set_text(LatheSettings *s, const char *path, const char *value)
 static void load_full(LatheSettings *s)
 {
 	char err[256];
-	if (!lathe_session_load("share/presets/full.preset", s, NULL, err, sizeof(err)))
+	if (!lathe_preset_load("share/presets/full.preset", s, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 }
 

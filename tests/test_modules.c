@@ -1,7 +1,8 @@
 /* lathe — promises every module keeps, checked on all nine through the
  * module interface: no allocation or lock on the real-time calls, output
  * independent of how the signal is split into calls, and recovery from
- * NaN/Inf. The chain's real-time calls are checked here too. */
+ * NaN/Inf. The real-time calls of the chain and the engine are checked
+ * here too. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "engine.h"
 #include "session.h"
 #include "signals.h"
 
@@ -251,7 +253,7 @@ static void test_realtime_calls_do_not_allocate(void **state)
 
 	LatheSettings s;
 	char err[256];
-	if (!lathe_session_load("share/presets/full.preset", &s, NULL, err, sizeof(err)))
+	if (!lathe_preset_load("share/presets/full.preset", &s, NULL, err, sizeof(err)))
 		fail_msg("%s", err);
 	LatheChain *c = lathe_chain_new(48000.0);
 	lathe_chain_apply(c, &s);
@@ -276,6 +278,37 @@ static void test_realtime_calls_do_not_allocate(void **state)
 	counting = 0;
 	assert_int_equal(forbidden_calls, 0);
 	lathe_chain_free(c);
+
+	/* The engine: two full chains, every console control moving, both
+	 * chains edited and reordered, the meter ring filling up unread. */
+	LatheEngine *e = lathe_engine_new(48000.0);
+	for (int k = 0; k < 2; k++) {
+		lathe_engine_apply(e, (LatheChainId)k, &s);
+		lathe_engine_maintain(e, (LatheChainId)k, s.value);
+	}
+	lathe_engine_snap(e);
+	float ml[N], mr[N], ol[N], or[N];
+	LatheEngineStatus st;
+	counting = 1;
+	for (int round = 0; round < 400; round++) {
+		int k = round % LATHE_CONSOLE_PARAM_COUNT;
+		const LatheParam *p = &lathe_params[LATHE_CONSOLE_ID(k)];
+		lathe_engine_set_console(e, k, lathe_param_from_norm(p, (round % 3) / 2.0));
+		int id = (round * 37) % LATHE_CHAIN_PARAM_COUNT;
+		lathe_engine_set_chain(e, (LatheChainId)(round % 2), id,
+				       lathe_param_from_norm(&lathe_params[id], (round % 3) / 2.0));
+		lathe_engine_process(e, l, r, r, l, ol, or, ml, mr, N);
+		lathe_engine_latency(e);
+		lathe_engine_status(e, &st);
+		if (round == 200)
+			lathe_engine_set_order(e, LATHE_CHAIN_B, reversed);
+		if (round == 300)
+			lathe_engine_apply(e, LATHE_CHAIN_A, &s);
+	}
+	counting = 0;
+	assert_true(st.dropped > 0); /* the ring did fill */
+	assert_int_equal(forbidden_calls, 0);
+	lathe_engine_free(e);
 }
 
 int main(void)

@@ -44,24 +44,37 @@ static void write_text(const char *path, const char *text)
 	fclose(f);
 }
 
-/* Every parameter at an arbitrary valid value, and an unusual order,
- * survive save and load exactly. */
+/* Arbitrary valid values for every chain parameter, and a reversed order. */
+static void randomise(LatheSettings *s, uint32_t seed)
+{
+	lathe_settings_default(s);
+	for (int i = 0; i < LATHE_CHAIN_PARAM_COUNT; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		s->value[i] = lathe_param_from_norm(&lathe_params[i], (seed >> 8) / 16777216.0);
+	}
+	for (int k = 0; k < LATHE_MODULE_COUNT; k++)
+		s->order[k] = (LatheModuleId)((k + seed) % LATHE_MODULE_COUNT);
+}
+
+/* Both chains, every console control and two snapshots at arbitrary valid
+ * values survive save and load exactly; empty snapshots stay empty. */
 static void test_round_trip(void **state)
 {
 	(void)state;
-	LatheSettings s, back;
-	lathe_settings_default(&s);
-	uint32_t seed = 12345;
-	for (int i = 0; i < LATHE_CHAIN_PARAM_COUNT; i++) {
-		seed = seed * 1664525u + 1013904223u;
-		s.value[i] = lathe_param_from_norm(&lathe_params[i], (seed >> 8) / 16777216.0);
-	}
-	for (int k = 0; k < LATHE_MODULE_COUNT; k++)
-		s.order[k] = (LatheModuleId)(LATHE_MODULE_COUNT - 1 - k);
+	static LatheSession s, back;
+	lathe_session_default(&s);
+	randomise(&s.chain[0], 1);
+	randomise(&s.chain[1], 2);
+	for (int k = 0; k < LATHE_CONSOLE_PARAM_COUNT; k++)
+		s.console[k] = lathe_param_from_norm(&lathe_params[LATHE_CONSOLE_ID(k)], (k % 4) / 3.0);
+	randomise(&s.snapshot[2], 3);
+	s.stored[2] = true;
+	randomise(&s.snapshot[15], 4);
+	s.stored[15] = true;
 	char file[128], err[512];
 	path_in_dir(file, sizeof(file), "round.session");
 	assert_true(lathe_session_save(file, &s, err, sizeof(err)));
-	lathe_settings_default(&back);
+	lathe_session_default(&back);
 	assert_true(lathe_session_load(file, &back, stderr, err, sizeof(err)));
 	assert_memory_equal(&s, &back, sizeof(s));
 
@@ -78,6 +91,61 @@ static void test_round_trip(void **state)
 	assert_int_equal(glob(pattern, 0, NULL, &g), GLOB_NOMATCH);
 }
 
+static float value(const LatheSettings *s, const char *path)
+{
+	return s->value[lathe_param_find(path)];
+}
+
+/* Where each kind of path goes: plain to both chains in a file, to the
+ * selected chain in a live edit; /a and /b to one; /snapshot/N to the
+ * bank; console controls to the console. */
+static void test_paths(void **state)
+{
+	(void)state;
+	static LatheSession s;
+	char file[128], err[512];
+	path_in_dir(file, sizeof(file), "paths.session");
+	write_text(file, "/eq/1/gain 2\n/b/eq/1/gain 4\n/chain b\n/monitor/dim on\n"
+			 "/snapshot/3/limiter/ceiling -2\n"
+			 "/a/order dither limiter imager saturate deesser multiband comp eq input\n");
+	assert_true(lathe_session_load(file, &s, NULL, err, sizeof(err)));
+	assert_true(value(&s.chain[0], "/eq/1/gain") == 2.0f);
+	assert_true(value(&s.chain[1], "/eq/1/gain") == 4.0f);
+	assert_int_equal(lathe_session_selected(&s), LATHE_CHAIN_B);
+	assert_true(s.console[LATHE_CONSOLE_DIM] == 1.0f);
+	assert_true(s.stored[2] && !s.stored[0]);
+	assert_true(value(&s.snapshot[2], "/limiter/ceiling") == -2.0f);
+	assert_int_equal(s.chain[0].order[0], LATHE_MODULE_DITHER);
+	assert_int_equal(s.chain[1].order[0], LATHE_MODULE_INPUT);
+
+	bool clamped;
+	assert_true(lathe_session_assign(&s, "/eq/1/gain", "-3", LATHE_PLAIN_SELECTED, &clamped, err,
+					 sizeof(err)));
+	assert_true(value(&s.chain[1], "/eq/1/gain") == -3.0f); /* B is selected */
+	assert_true(value(&s.chain[0], "/eq/1/gain") == 2.0f);
+
+	/* Copy, store and recall move whole chains, order included. */
+	lathe_session_copy(&s, LATHE_CHAIN_A, LATHE_CHAIN_B);
+	assert_memory_equal(&s.chain[1], &s.chain[0], sizeof(LatheSettings));
+	assert_true(lathe_session_store(&s, 16, LATHE_CHAIN_A));
+	assert_true(lathe_session_recall(&s, 3, LATHE_CHAIN_A));
+	assert_true(value(&s.chain[0], "/limiter/ceiling") == -2.0f);
+	assert_int_equal(s.chain[0].order[0], LATHE_MODULE_INPUT);
+	assert_true(lathe_session_recall(&s, 16, LATHE_CHAIN_A));
+	assert_memory_equal(&s.chain[0], &s.chain[1], sizeof(LatheSettings));
+	LatheSettings before = s.chain[0];
+	assert_false(lathe_session_recall(&s, 5, LATHE_CHAIN_A)); /* empty */
+	assert_false(lathe_session_recall(&s, 17, LATHE_CHAIN_A));
+	assert_false(lathe_session_store(&s, 0, LATHE_CHAIN_A));
+	assert_memory_equal(&s.chain[0], &before, sizeof(LatheSettings));
+
+	/* A chain parameter through a console path and the reverse are refused. */
+	LatheSettings c;
+	lathe_settings_default(&c);
+	assert_false(lathe_settings_assign(&c, "/monitor/mono", "on", &clamped, err, sizeof(err)));
+	assert_non_null(strstr(err, "console control"));
+}
+
 /* A damaged file is refused whole: the error names the file and the line,
  * and the settings passed in are untouched. */
 static void expect_refused(const char *text, int line, const char *words)
@@ -85,9 +153,9 @@ static void expect_refused(const char *text, int line, const char *words)
 	char file[128], err[512];
 	path_in_dir(file, sizeof(file), "damaged.session");
 	write_text(file, text);
-	LatheSettings s, before;
-	lathe_settings_default(&s);
-	s.value[lathe_param_find("/eq/3/gain")] = 5.0f; /* something already loaded */
+	static LatheSession s, before;
+	lathe_session_default(&s);
+	s.chain[0].value[lathe_param_find("/eq/3/gain")] = 5.0f; /* something already loaded */
 	before = s;
 	assert_false(lathe_session_load(file, &s, NULL, err, sizeof(err)));
 	assert_memory_equal(&s, &before, sizeof(s));
@@ -113,9 +181,15 @@ static void test_damaged_files(void **state)
 	garbage[2999] = '\0';
 	expect_refused(garbage, 1, "too long");
 	free(garbage);
+	expect_refused("/eq/1/gain 1\n/c/eq/1/gain 1\n", 2, "unknown parameter '/c/eq/1/gain'");
+	expect_refused("/snapshot/17/eq/1/gain 1\n", 1, "numbered 1 to 16");
+	expect_refused("/snapshot/x/eq/1/gain 1\n", 1, "numbered 1 to 16");
+	expect_refused("/a/eq/1/gian 1\n", 1, "/a/eq/1/gian: unknown parameter");
+	expect_refused("/b/order eq\n", 1, "each of the 9 modules");
+	expect_refused("/source cd\n", 1, "a, b, input, reference");
 
 	char err[512];
-	LatheSettings s;
+	static LatheSession s;
 	assert_false(lathe_session_load("/nonexistent/x.session", &s, NULL, err, sizeof(err)));
 	assert_non_null(strstr(err, "No such file"));
 }
@@ -128,12 +202,13 @@ static void test_clamp_warns(void **state)
 	path_in_dir(file, sizeof(file), "clamp.session");
 	write_text(file, "/eq/2/gain 40\n");
 	FILE *w = tmpfile();
-	LatheSettings s;
+	static LatheSession s;
 	assert_true(lathe_session_load(file, &s, w, err, sizeof(err)));
 	rewind(w);
 	assert_non_null(fgets(warning, sizeof(warning), w));
 	fclose(w);
-	assert_true(s.value[lathe_param_find("/eq/2/gain")] == 18.0f);
+	assert_true(s.chain[0].value[lathe_param_find("/eq/2/gain")] == 18.0f);
+	assert_true(s.chain[1].value[lathe_param_find("/eq/2/gain")] == 18.0f);
 	assert_non_null(strstr(warning, ":1: warning:"));
 	assert_non_null(strstr(warning, "using 18"));
 }
@@ -145,8 +220,8 @@ static void test_failed_save_keeps_old_file(void **state)
 {
 	(void)state;
 	char file[128], inside[160], err[512];
-	LatheSettings s;
-	lathe_settings_default(&s);
+	static LatheSession s;
+	lathe_session_default(&s);
 	path_in_dir(file, sizeof(file), "busy.session");
 	assert_int_equal(mkdir(file, 0755), 0);
 	snprintf(inside, sizeof(inside), "%s/keep", file);
@@ -175,7 +250,7 @@ static void test_presets_load(void **state)
 		char err[512];
 		FILE *w = tmpfile();
 		LatheSettings s;
-		if (!lathe_session_load(g.gl_pathv[i], &s, w, err, sizeof(err)))
+		if (!lathe_preset_load(g.gl_pathv[i], &s, w, err, sizeof(err)))
 			fail_msg("%s", err);
 		assert_int_equal(ftell(w), 0); /* nothing clamped */
 		fclose(w);
@@ -187,6 +262,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_damaged_files),
 		cmocka_unit_test(test_clamp_warns),
 		cmocka_unit_test(test_failed_save_keeps_old_file),

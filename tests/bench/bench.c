@@ -144,7 +144,7 @@ int main(void)
 	LatheSettings neutral, full;
 	char err[512];
 	lathe_settings_default(&neutral);
-	if (!lathe_session_load("share/presets/full.preset", &full, stderr, err, sizeof(err))) {
+	if (!lathe_preset_load("share/presets/full.preset", &full, stderr, err, sizeof(err))) {
 		fprintf(stderr, "bench: %s\n", err);
 		return 1;
 	}
