@@ -156,6 +156,38 @@ static void test_latency_removed(void **state)
 	free(in.data), free(out.data);
 }
 
+/* A session with two chains renders the selected one; a plain --set edits
+ * that chain, /a/ and /b/ one chain each. */
+static void test_renders_selected_chain(void **state)
+{
+	(void)state;
+	write_file_at("ab.wav", SF_FORMAT_WAV | SF_FORMAT_FLOAT, 2, 48000, 4800, 0.5f);
+	char path[128];
+	in_dir(path, sizeof(path), "ab.session");
+	FILE *f = fopen(path, "w");
+	fputs("/input/enable on\n/a/input/trim -6\n/b/input/trim -12\n/chain b\n", f);
+	fclose(f);
+	Audio in = read_file("ab.wav");
+	const struct { const char *args; double gain_db; } cases[] = {
+		{ "", -12.0 },                    /* B, selected in the session */
+		{ "--set /chain=a", -6.0 },
+		{ "--set /input/trim=-3", -3.0 }, /* plain: the selected chain, B */
+		{ "--set /a/input/trim=-1", -12.0 },
+		{ "--set /b/input/trim=-1", -1.0 },
+	};
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		assert_int_equal(lathe_run("render --session ab.session %s ab.wav sel.wav",
+					   cases[k].args), 0);
+		Audio out = read_file("sel.wav");
+		/* A render starts at rest at the session's values: no glide. */
+		double db = test_db(fabs((double)out.data[1000] / in.data[1000]));
+		if (fabs(db - cases[k].gain_db) > 1e-4)
+			fail_msg("'%s': %.4f dB, expected %.1f", cases[k].args, db, cases[k].gain_db);
+		free(out.data);
+	}
+	free(in.data);
+}
+
 /* The period size changes nothing. */
 static void test_block_sizes_identical(void **state)
 {
@@ -303,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_default_render_is_identity),
 		cmocka_unit_test(test_latency_removed),
 		cmocka_unit_test(test_block_sizes_identical),
+		cmocka_unit_test(test_renders_selected_chain),
 		cmocka_unit_test(test_dither_reaches_the_file_exactly),
 		cmocka_unit_test(test_formats),
 		cmocka_unit_test(test_bad_input),
