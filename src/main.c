@@ -1,4 +1,4 @@
-/* lathe — command line: `lathe params`, `lathe render`. */
+/* lathe — command line: `lathe params`, `lathe render`, `lathe analyze`. */
 #include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "analyze.h"
 #include "params.h"
 #include "render.h"
 #include "session.h"
@@ -18,12 +19,15 @@ static void usage(FILE *f)
 		"usage: lathe params [--json]\n"
 		"       lathe render [--session FILE] [--set PATH=VALUE]... [--format wav|flac|aiff]\n"
 		"                    [--bits 16|24|32|float] [--block N] [--quiet] IN OUT\n"
+		"       lathe analyze [--json] FILE...\n"
 		"       lathe --help | --version\n"
 		"\n"
 		"params   every control: path, range, default, unit (the namespace of sessions,\n"
 		"         --set and OSC)\n"
 		"render   master IN to OUT through the chain, offline; OUT is aligned with IN and\n"
 		"         as long; its format follows OUT's extension, else IN's\n"
+		"analyze  integrated loudness, LRA, maximum momentary and short-term loudness,\n"
+		"         true and sample peak and PLR of each FILE (EBU R128, the console's meter)\n"
 		"\n"
 		"The JACK console (lathe, lathe --headless) is not part of this build yet.\n");
 }
@@ -261,12 +265,48 @@ static int render_with(LatheSession *session, int argc, char **argv)
 	return 0;
 }
 
+static int cmd_analyze(int argc, char **argv)
+{
+	bool json = false, options = true;
+	const char **files = malloc(sizeof(char *) * (size_t)argc);
+	int n_files = 0;
+	if (!files) {
+		fprintf(stderr, "lathe analyze: out of memory\n");
+		return 1;
+	}
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (options && strcmp(a, "--json") == 0) {
+			json = true;
+		} else if (options && strcmp(a, "--") == 0) {
+			options = false; /* what follows are files, even "-x" */
+		} else if (options && a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "lathe analyze: unknown option '%s'\n", a);
+			usage(stderr);
+			free(files);
+			return 2;
+		} else {
+			files[n_files++] = a;
+		}
+	}
+	if (n_files == 0) {
+		usage(stderr);
+		free(files);
+		return 2;
+	}
+	bool ok = lathe_analyze_files(files, n_files, json, stdout, stderr);
+	free(files);
+	return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "params") == 0)
 		return cmd_params(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "render") == 0)
 		return cmd_render(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "analyze") == 0)
+		return cmd_analyze(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
 		return 0;

@@ -6,12 +6,22 @@
  * main loop, fed with the audio the engine hands out through its meter ring;
  * `lathe analyze` runs the same meter over whole files.
  *
- * Threads. Not real-time: lathe_meter_new plans FFTs and libebur128 may
- * allocate. A meter belongs to one thread at a time. FFTW's planner is not
- * thread-safe: create meters on one thread.
+ * Threads. A meter belongs to one thread at a time. lathe_meter_new and
+ * lathe_meter_reset allocate; FFTW's planner and libebur128's set-up write
+ * shared tables, so create and reset meters on one thread. feed, read and
+ * spectrum do not allocate (fixed buffers; libebur128 runs in its
+ * histogram mode) but are not meant for the audio thread: each spectrum
+ * frame is a 65536-point FFT at 48 kHz (about half a millisecond).
  *
  * Levels are in dB; a level with nothing to measure yet (silence, or less
  * audio than the measurement's window) is -INFINITY, never NaN.
+ *
+ * Windows. Audio is measured in blocks of 100 ms; momentary (400 ms),
+ * short-term (3 s), correlation (300 ms) and PSR (3 s) are over the last
+ * complete blocks, so they update at 10 Hz, and stay -INFINITY until their
+ * window has been filled once. Integrated loudness and LRA come from
+ * libebur128's histogram mode (bounded memory; readings within 0.05 LU of
+ * the exact ones).
  */
 #ifndef LATHE_METER_H
 #define LATHE_METER_H
@@ -21,7 +31,9 @@
 
 typedef struct LatheMeter LatheMeter;
 
-/* Peak holds last this long, then fall to the current value. */
+/* A hold shows the highest peak of the last LATHE_METER_HOLD_S seconds
+ * (to a block more), then drops to the highest of what is left: the
+ * current level, for a steady signal. */
 #define LATHE_METER_HOLD_S 2.0
 
 /* Display spectrum: points at 1/24 octave from 20 Hz to 20 kHz. */
@@ -37,12 +49,15 @@ typedef struct {
 	float momentary;           /* LUFS, 400 ms window */
 	float short_term;          /* LUFS, 3 s window */
 	float integrated;          /* LUFS, gated, since reset */
-	float momentary_max;       /* LUFS, since reset */
-	float short_term_max;      /* LUFS, since reset */
-	float lra;                 /* LU, loudness range (EBU Tech 3342), since reset */
+	float momentary_max;       /* LUFS, of windows wholly after the reset */
+	float short_term_max;      /* LUFS, likewise */
+	float lra;                 /* LU, loudness range (EBU Tech 3342), since
+				    * reset; -INFINITY before 3 s of audio */
 	float plr;                 /* dB, true_peak_max - integrated */
 	float psr;                 /* dB, highest true peak of the last 3 s - short_term */
-	float correlation;         /* -1..1 over the last 300 ms; 0 for silence */
+	float correlation;         /* -1..1 over the last 300 ms: sum LR /
+				    * sqrt(sum L^2 sum R^2); 0 when either
+				    * channel is silent; a mono meter reads 1 */
 	double seconds;            /* audio measured since reset */
 } LatheMeterReading;
 
@@ -61,13 +76,26 @@ void lathe_meter_feed(LatheMeter *meter, const float *samples, size_t frames);
 /* The current values; starts a new "since the previous read" interval. */
 void lathe_meter_read(LatheMeter *meter, LatheMeterReading *out);
 
-/* Start integrated loudness, LRA and every maximum afresh (the momentary,
- * short-term and correlation windows and the spectrum keep running). */
+/* Non-RT (allocates a fresh libebur128 state; cheap enough for a main
+ * loop). Start integrated loudness, LRA, seconds and every maximum afresh;
+ * the momentary, short-term and correlation windows, the holds and the
+ * spectrum keep running. Out of memory, integration goes on unreset. */
 void lathe_meter_reset(LatheMeter *meter);
 
 /* Display spectrum in dB (a full-scale sine reads 0 dB at its point),
  * smoothed for display, at the frequencies of lathe_meter_spectrum_freq.
- * Writes LATHE_SPECTRUM_POINTS values; false without a spectrum. */
+ * Writes LATHE_SPECTRUM_POINTS values; false without a spectrum.
+ *
+ * Frames of N samples, N the smallest power of two with rate/N <= 1.5 Hz
+ * (32768 at 44.1 and 48 kHz: semitones of a bass line fall into separate
+ * bins), Hann window, a new frame every N/8 samples, zero-padded to 2N.
+ * Stereo reads the mean of the two channels' power spectra. Each point is
+ * the power of the bins in its 1/24-octave band, or, where that band is
+ * narrower than the window's main lobe, the spectrum interpolated at the
+ * point's frequency (whichever is larger). Smoothing: the power of the
+ * last 4 frames is averaged (341 ms at 48 kHz; it cancels the beating of
+ * close notes), the display rises with it at once and falls at most
+ * 20 dB/s. Points below -140 dB read -140. */
 bool lathe_meter_spectrum(const LatheMeter *meter, float db[LATHE_SPECTRUM_POINTS]);
 /* The frequency in Hz of display point i. */
 double lathe_meter_spectrum_freq(int i);
