@@ -100,7 +100,8 @@ clean:
 
 # ---- make check-sanitize ---------------------------------------------------
 # Every test program under AddressSanitizer + UndefinedBehaviorSanitizer, then
-# the ring test under ThreadSanitizer (the only module with two threads yet).
+# the ring test under ThreadSanitizer (the ring is what the audio thread and
+# the main loop share; its test drives it from two threads).
 # Each has its own build directory: a sanitized object must never be linked
 # into the plain ./lathe, and ASan and TSan cannot share a binary.
 #
@@ -137,8 +138,8 @@ check-sanitize:
 $(B)/lathe: $(B)/src/main.o $(B)/liblathe.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(APP_LIBS)
 
-# Only the ring and its test under TSan: it has no other dependencies, and
-# uninstrumented code in the same process would hide races from TSan.
+# Only the ring and its test under TSan: they need nothing else from the
+# library, so this is two files to compile, not a third build of everything.
 # (On kernels with vm.mmap_rnd_bits=32, GCC 12's TSan stops with "unexpected
 # memory mapping"; run it under `setarch -R` there.)
 $(TSAN_B)/tests/test_ring: tests/test_ring.c src/ring.c src/ring.h | pkgcheck

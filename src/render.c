@@ -47,7 +47,8 @@ static int to_pcm(float x, int bits)
 		q = full - 1.0;
 	if (q < -full)
 		q = -full;
-	return (int)((long long)q << (32 - bits));
+	/* Scaled by multiplying: a left shift of a negative value is undefined. */
+	return (int)((long long)q * (1LL << (32 - bits)));
 }
 
 typedef struct {
