@@ -245,8 +245,12 @@ static void console_changed(LatheEngine *e)
 
 void lathe_engine_set_console(LatheEngine *e, int param, float value)
 {
-	if (param < 0 || param >= LATHE_CONSOLE_PARAM_COUNT)
+	float v;
+	if (param < 0 || param >= LATHE_CONSOLE_PARAM_COUNT ||
+	    lathe_param_validate(&lathe_params[LATHE_CONSOLE_ID(param)], value, &v) ==
+		    LATHE_VALUE_INVALID)
 		return;
+	value = v; /* in range even if a caller skipped the registry */
 	/* Listening to the selected chain stays so when the selection moves:
 	 * the A/B toggle is heard. Choosing a source never moves the print. */
 	if (param == LATHE_CONSOLE_CHAIN &&

@@ -79,9 +79,10 @@ bool lathe_engine_set_order(LatheEngine *engine, LatheChainId chain,
 			    const LatheModuleId order[LATHE_MODULE_COUNT]);
 /* RT-safe. Every parameter and the order of one chain (glides as usual). */
 void lathe_engine_apply(LatheEngine *engine, LatheChainId chain, const LatheSettings *settings);
-/* RT-safe. Set a console control (LatheConsoleParam), validated by the
- * registry. Choosing source A or B also selects that chain; selecting a
- * chain while a chain is the source makes it the source too. */
+/* RT-safe. Set a console control (LatheConsoleParam); out-of-range values
+ * are clamped and NaN ignored, as the registry does. Choosing a source
+ * never moves the print; selecting the other chain while the monitor plays
+ * the selected one takes the monitor along (the A/B toggle is heard). */
 void lathe_engine_set_console(LatheEngine *engine, int param, float value);
 /* RT-safe. The value a console control is set to. */
 float lathe_engine_console(const LatheEngine *engine, int param);

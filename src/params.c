@@ -222,7 +222,7 @@ const LatheParam lathe_params[LATHE_PARAM_COUNT] = {
 	ENUM(CONSOLE, LATHE_CONSOLE_CHAIN, "/chain", "A/B", chains, 0,
 	     "The chain on the print output, and the one plain paths edit (/a/... and /b/... address one)."),
 	ENUM(CONSOLE, LATHE_CONSOLE_SOURCE, "/source", "Source", sources, 0,
-	     "What the monitor plays; choosing A or B also puts that chain on the print."),
+	     "What the monitor plays (never changes the print)."),
 	TOGGLE(CONSOLE, LATHE_CONSOLE_MATCH, "/monitor/match", "Loudness match", 0,
 	       "Play every source at the loudness of the selected chain."),
 	P(CONSOLE, LATHE_CONSOLE_MATCH_WINDOW, "/monitor/match_window", "Match window", "s", 1, 20, 3,

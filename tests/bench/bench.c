@@ -66,11 +66,19 @@ static double time_chains(const LatheSettings *s, int count)
  * listen, and the meter taps, in 64-frame periods. A reader drains the
  * meter ring into the five tap meters (libebur128 and spectrum), timed
  * apart: that work runs on the main loop, not the audio thread. Returns
- * the engine's seconds; *meters_s gets the readers', *worst the slowest
- * period's. */
+ * the engine's seconds; *meters_s gets the readers', *p999 the 99.9th
+ * percentile of a period's time and *worst the slowest (which includes
+ * whatever the machine did meanwhile: this is not a real-time thread). */
 #define ENGINE_PERIOD 64
-static double time_engine(const LatheSettings *s, double *meters_s, double *worst)
+static int by_value(const void *a, const void *b)
 {
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double time_engine(const LatheSettings *s, double *meters_s, double *p999, double *worst)
+{
+	static double periods[FRAMES / ENGINE_PERIOD];
 	double best = 1e9;
 	for (int run = 0; run < RUNS; run++) {
 		LatheEngine *e = lathe_engine_new(RATE);
@@ -84,15 +92,14 @@ static double time_engine(const LatheSettings *s, double *meters_s, double *wors
 		lathe_engine_set_console(e, LATHE_CONSOLE_BAND, 2.0f);
 		lathe_engine_snap(e);
 		static float mon_l[ENGINE_PERIOD], mon_r[ENGINE_PERIOD];
-		double engine_t = 0.0, reader_t = 0.0, slowest = 0.0;
+		double engine_t = 0.0, reader_t = 0.0;
 		for (int i = 0; i < FRAMES; i += ENGINE_PERIOD) {
 			double t0 = now();
 			lathe_engine_process(e, in_l + i, in_r + i, in_r + i, in_l + i, out_l + i,
 					     out_r + i, mon_l, mon_r, ENGINE_PERIOD);
 			double t1 = now();
 			engine_t += t1 - t0;
-			if (t1 - t0 > slowest)
-				slowest = t1 - t0;
+			periods[i / ENGINE_PERIOD] = t1 - t0;
 			/* The main loop polls at display rate, about every 20 ms. */
 			if ((i / ENGINE_PERIOD) % 15 == 0) {
 				lathe_meters_poll(m, lathe_engine_meter_ring(e));
@@ -102,7 +109,10 @@ static double time_engine(const LatheSettings *s, double *meters_s, double *wors
 		if (engine_t < best) {
 			best = engine_t;
 			*meters_s = reader_t;
-			*worst = slowest;
+			int count = FRAMES / ENGINE_PERIOD;
+			qsort(periods, (size_t)count, sizeof(double), by_value);
+			*p999 = periods[count - count / 1000 - 1];
+			*worst = periods[count - 1];
 		}
 		lathe_meters_free(m);
 		lathe_engine_free(e);
@@ -213,14 +223,14 @@ int main(void)
 		printf("| %s | %.0f | %.1f |\n", cases[k].name, SECONDS / t, t * 1e9 / FRAMES);
 	}
 
-	double meters_s = 0.0, worst = 0.0;
-	double t = time_engine(&full, &meters_s, &worst);
+	double meters_s = 0.0, p999 = 0.0, worst = 0.0;
+	double t = time_engine(&full, &meters_s, &p999, &worst);
 	double period_s = (double)ENGINE_PERIOD / RATE;
-	printf("\n| engine, %d-frame periods at %d Hz | x real time | share of a period: mean | worst |\n"
-	       "|---|---:|---:|---:|\n", ENGINE_PERIOD, RATE);
-	printf("| two full.preset chains, match, monitor, taps (audio thread) | %.0f | %.1f %% | %.1f %% |\n",
-	       SECONDS / t, 100.0 * t / SECONDS, 100.0 * worst / period_s);
-	printf("| five tap meters with spectrum (main loop) | %.0f | %.1f %% of one core | |\n",
+	printf("\n| engine, %d-frame periods at %d Hz | x real time | share of a period: mean | 99.9 %% | worst |\n"
+	       "|---|---:|---:|---:|---:|\n", ENGINE_PERIOD, RATE);
+	printf("| two full.preset chains, match, monitor, taps (audio thread) | %.0f | %.1f %% | %.1f %% | %.1f %% |\n",
+	       SECONDS / t, 100.0 * t / SECONDS, 100.0 * p999 / period_s, 100.0 * worst / period_s);
+	printf("| five tap meters with spectrum (main loop) | %.0f | %.1f %% of one core | | |\n",
 	       SECONDS / meters_s, 100.0 * meters_s / SECONDS);
 
 	printf("\n| module (full.preset values) | x real time | ns per stereo frame | latency (samples) |\n"
