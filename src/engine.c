@@ -31,6 +31,9 @@
  * window is at most 20 s (the registry's maximum) of 100 ms blocks. */
 #define MATCH_MAX_BLOCKS 200
 #define MATCH_GATE_LUFS -70.0
+/* The same gate as mean K-weighted power (BS.1770: L = -0.691 + 10 log10 z);
+ * a constant expression, folded by the compiler. */
+#define MATCH_GATE_POWER pow(10.0, (MATCH_GATE_LUFS + 0.691) / 10.0)
 /* Offsets are limited: a source 30 dB quieter than the master is a wrong
  * connection, not something to make up for at the speakers. */
 #define MATCH_MAX_DB 30.0
@@ -317,7 +320,7 @@ static double gating_block(const Match *m, int s, int back)
  * no gating block passes. */
 static double window_power(const Match *m, int s, int blocks)
 {
-	const double abs_gate = pow(10.0, (MATCH_GATE_LUFS + 0.691) / 10.0);
+	const double abs_gate = MATCH_GATE_POWER;
 	int n = blocks - 3;
 	double sum = 0.0;
 	int count = 0;
@@ -363,7 +366,7 @@ static void match_update(LatheEngine *e)
 	if (blocks < 4)
 		blocks = 4;
 
-	const double abs_gate = pow(10.0, (MATCH_GATE_LUFS + 0.691) / 10.0);
+	const double abs_gate = MATCH_GATE_POWER;
 	int sel = console_int(e, LATHE_CONSOLE_CHAIN);
 	if (gating_block(m, sel, 0) < abs_gate)
 		return;
