@@ -2,7 +2,8 @@
 #
 #   make          build ./lathe
 #   make check    install missing Debian packages (make deps), build, run every test
-#   make bench    offline throughput and memory figures (see README.md)
+#   make bench    offline throughput, and the console against JAMin on JACK (see README.md)
+#   make demo     the console on JACK playing pink noise (README's first command)
 #   make install  PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -20,11 +21,14 @@ LATHE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -Isrc
 PKGS = jack:libjack-jackd2-dev gtk4:libgtk-4-dev libebur128:libebur128-dev \
        fftw3f:libfftw3-dev liblo:liblo-dev sndfile:libsndfile1-dev cmocka:libcmocka-dev
 # What the build and the tests need on a fresh Debian 12 machine.
-DEB_PACKAGES = make gcc libc6-dev pkg-config jq $(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
+# jackd2, jack-tools (jack-play) and jack-capture: the real server and the
+# outside clients the JACK tests drive the console with.
+DEB_PACKAGES = make gcc libc6-dev pkg-config jq jackd2 jack-tools jack-capture \
+	$(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
 
 # Recursively expanded, so pkg-config runs when a recipe needs it (after make deps).
 DSP_PKGS = fftw3f
-APP_PKGS = fftw3f sndfile libebur128
+APP_PKGS = fftw3f sndfile libebur128 jack glib-2.0
 PKG_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) cmocka 2>/dev/null)
 DSP_LIBS = $(shell pkg-config --libs $(DSP_PKGS) 2>/dev/null) -lm
 APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lm
@@ -36,7 +40,7 @@ CORE_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
 CORE_OBJ = $(patsubst %.c,$(B)/%.o,$(DSP_SRC) $(CORE_SRC))
 TESTS = $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all check test bench deps install uninstall clean pkgcheck check-sanitize
+.PHONY: all check test bench deps install uninstall clean pkgcheck check-sanitize demo
 # Keep test objects between runs (they are intermediate files of a pattern chain).
 .SECONDARY:
 all: lathe
@@ -67,11 +71,32 @@ $(B)/tests/%: $(B)/tests/%.o $(B)/liblathe.a
 check: deps
 	@$(MAKE) --no-print-directory test
 
-test: lathe $(TESTS)
-	@LATHE=./lathe tests/run $(TESTS)
+# The JACK tests' tools: an LD_PRELOAD probe that counts what a process
+# callback must not call (and times callbacks for the bench), and a client
+# that breaks the rule on purpose, to prove the probe can fail.
+JACK_TOOLS = $(B)/tests/rt_probe.so $(B)/tests/rt_canary
+$(B)/tests/rt_probe.so: tests/rt_probe.c | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(LATHE_CFLAGS) $(shell pkg-config --cflags jack 2>/dev/null) $(CFLAGS) \
+	  -shared -fPIC -o $@ $< -ldl -lpthread
+$(B)/tests/rt_canary: tests/rt_canary.c | pkgcheck
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(LATHE_CFLAGS) $(shell pkg-config --cflags jack 2>/dev/null) $(CFLAGS) \
+	  $(LDFLAGS) -o $@ $< $(shell pkg-config --libs jack 2>/dev/null) -lpthread
 
-bench: lathe $(B)/tests/bench/bench
+test: lathe $(TESTS) $(JACK_TOOLS)
+	@LATHE=./lathe LATHE_PROBE=$(B)/tests/rt_probe.so LATHE_CANARY=$(B)/tests/rt_canary \
+	  tests/run $(TESTS)
+
+# make demo = deps, build, then the console on JACK with pink noise (share/demo.sh).
+demo: deps
+	@$(MAKE) --no-print-directory lathe
+	@sh share/demo.sh
+
+# The offline figures, then the console on a real JACK server beside JAMin.
+bench: lathe $(B)/tests/bench/bench $(B)/tests/rt_probe.so
 	@$(B)/tests/bench/bench
+	@LATHE=./lathe LATHE_PROBE=$(B)/tests/rt_probe.so sh tests/bench/jack_bench.sh
 
 deps:
 	@missing=""; \

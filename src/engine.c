@@ -23,6 +23,7 @@
 #include "chain.h"
 #include "dsp/biquad.h"
 #include "dsp/dsp.h"
+#include "dsp/oscillator.h"
 
 #define STEP LATHE_SUBBLOCK
 #define PATH_COUNT 3 /* the aligned paths: LATHE_SOURCE_A, _B, _INPUT */
@@ -111,6 +112,10 @@ struct LatheEngine {
 	LatheRamp level, dim, mute;
 	Match match;
 
+	/* The line-up oscillator, crossfaded in place of the program input. */
+	LatheOscillator osc;
+	LatheRamp osc_mix; /* 0: the input, 1: the oscillator */
+
 	/* Meters. */
 	LatheRing *ring;
 	int record_frames;  /* frames per record: 10 ms */
@@ -173,6 +178,7 @@ LatheEngine *lathe_engine_new(double rate)
 	/* The gains move once per step: one-pole per frame, to the power STEP. */
 	e->match.smooth = pow(lathe_one_pole(MATCH_SMOOTH_S, rate), STEP);
 	k_weighting(rate, &e->match.shelf, &e->match.hp);
+	lathe_oscillator_init(&e->osc, rate);
 	lathe_engine_snap(e);
 	return e;
 }
@@ -234,6 +240,20 @@ static float dim_gain(const LatheEngine *e)
 						 : 1.0f;
 }
 
+/* The oscillator follows its console values; a mode other than off takes
+ * the place of the input (a 10 ms crossfade either way). */
+static void oscillator_changed(LatheEngine *e)
+{
+	int mode = console_int(e, LATHE_CONSOLE_OSC_MODE);
+	/* Off fades the mix back to the input; the oscillator keeps its last
+	 * signal meanwhile, so the crossfade is from the tone, not a gap. */
+	if (mode != LATHE_OSC_OFF)
+		lathe_oscillator_set(&e->osc, (LatheOscMode)mode, e->console[LATHE_CONSOLE_OSC_FREQUENCY],
+				     e->console[LATHE_CONSOLE_OSC_LEVEL],
+				     e->console[LATHE_CONSOLE_OSC_SWEEP_TIME]);
+	lathe_ramp_set(&e->osc_mix, mode != LATHE_OSC_OFF ? 1.0f : 0.0f);
+}
+
 /* The switches and gains follow the console values. */
 static void console_changed(LatheEngine *e)
 {
@@ -244,6 +264,7 @@ static void console_changed(LatheEngine *e)
 	lathe_ramp_set(&e->level, lathe_db_to_gain(e->console[LATHE_CONSOLE_LEVEL]));
 	lathe_ramp_set(&e->dim, dim_gain(e));
 	lathe_ramp_set(&e->mute, console_int(e, LATHE_CONSOLE_MUTE) ? 0.0f : 1.0f);
+	oscillator_changed(e);
 }
 
 void lathe_engine_set_console(LatheEngine *e, int param, float value)
@@ -253,13 +274,9 @@ void lathe_engine_set_console(LatheEngine *e, int param, float value)
 	    lathe_param_validate(&lathe_params[LATHE_CONSOLE_ID(param)], value, &v) ==
 		    LATHE_VALUE_INVALID)
 		return;
-	value = v; /* in range even if a caller skipped the registry */
-	/* Listening to the selected chain stays so when the selection moves:
-	 * the A/B toggle is heard. Choosing a source never moves the print. */
-	if (param == LATHE_CONSOLE_CHAIN &&
-	    e->console[LATHE_CONSOLE_SOURCE] == e->console[LATHE_CONSOLE_CHAIN])
-		e->console[LATHE_CONSOLE_SOURCE] = value;
-	e->console[param] = value;
+	/* v is in range even if a caller skipped the registry. Choosing a
+	 * source never moves the print; the A/B toggle may move the source. */
+	lathe_console_set(e->console, param, v);
 	console_changed(e);
 }
 
@@ -726,6 +743,9 @@ void lathe_engine_snap(LatheEngine *e)
 			lathe_ms_to_samples(lathe_params[LATHE_CONSOLE_ID(LATHE_CONSOLE_DIM_LEVEL)].smooth_ms,
 					    e->rate));
 	lathe_ramp_init(&e->mute, console_int(e, LATHE_CONSOLE_MUTE) ? 0.0f : 1.0f, e->fade_len);
+	oscillator_changed(e);
+	lathe_oscillator_reset(&e->osc);
+	lathe_ramp_init(&e->osc_mix, e->osc_mix.to, e->fade_len);
 
 	Match *m = &e->match;
 	memset(m->k, 0, sizeof(m->k));
@@ -779,6 +799,18 @@ static void process_step(LatheEngine *e, const float *in_l, const float *in_r, c
 
 	if (e->phase == 0)
 		align(e);
+	/* The oscillator in place of the input, while it is on or fading. */
+	float line[2][STEP];
+	if (e->osc_mix.to > 0.0f || lathe_ramp_value(&e->osc_mix) > 0.0f) {
+		lathe_oscillator_process(&e->osc, line[0], line[1], n);
+		for (int i = 0; i < n; i++) {
+			float g = lathe_ramp_next(&e->osc_mix);
+			line[0][i] = lathe_finite(in_l[i]) + (line[0][i] - lathe_finite(in_l[i])) * g;
+			line[1][i] = lathe_finite(in_r[i]) + (line[1][i] - lathe_finite(in_r[i])) * g;
+		}
+		in_l = line[0];
+		in_r = line[1];
+	}
 	for (int c = 0; c < 2; c++)
 		lathe_chain_process(e->chain[c], in_l, in_r, raw[c][0], raw[c][1], n);
 	float dry[2][STEP];

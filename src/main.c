@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "analyze.h"
+#include "headless.h"
 #include "params.h"
 #include "render.h"
 #include "session.h"
@@ -16,7 +17,9 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lathe params [--json]\n"
+		"usage: lathe --headless [--jack-name NAME] [--server NAME] [--connect PORT=PEER]...\n"
+		"                        [--session FILE] [--set PATH=VALUE]... [--status]\n"
+		"       lathe params [--json]\n"
 		"       lathe render [--session FILE] [--set PATH=VALUE]... [--format wav|flac|aiff]\n"
 		"                    [--bits 16|24|32|float] [--block N] [--quiet] IN OUT\n"
 		"       lathe analyze [--json] FILE...\n"
@@ -28,8 +31,14 @@ static void usage(FILE *f)
 		"         as long; its format follows OUT's extension, else IN's\n"
 		"analyze  integrated loudness, LRA, maximum momentary and short-term loudness,\n"
 		"         true and sample peak and PLR of each FILE (EBU R128, the console's meter)\n"
+		"--headless  the console on JACK without a display. Ports in_L in_R ref_L ref_R\n"
+		"         (program and reference in), out_L out_R (print), mon_L mon_R (monitor).\n"
+		"         --connect in_L=system:capture_1 connects a port (kept across server\n"
+		"         restarts); --session loads a session (SIGHUP reloads it); stdin takes\n"
+		"         PATH VALUE, load FILE, save [FILE]; --status prints a status line\n"
+		"         every second even when stdout is not a terminal\n"
 		"\n"
-		"The JACK console (lathe, lathe --headless) is not part of this build yet.\n");
+		"lathe with no arguments is lathe --headless until the GTK console arrives.\n");
 }
 
 /* JSON string with the escapes the registry's text can need. */
@@ -122,6 +131,8 @@ static int cmd_params(int argc, char **argv)
 		print_params_json(stdout);
 		return 0;
 	}
+	if (argc < 2 || argv[1][0] == '-')
+		return lathe_headless_main(argc, argv);
 	usage(stderr);
 	return 2;
 }
@@ -315,6 +326,8 @@ int main(int argc, char **argv)
 		printf("lathe %s\n", LATHE_VERSION);
 		return 0;
 	}
+	if (argc < 2 || argv[1][0] == '-')
+		return lathe_headless_main(argc, argv);
 	usage(stderr);
 	return 2;
 }

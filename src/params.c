@@ -33,6 +33,7 @@ static const char *const dither_shapes[] = { "flat", "shaped", NULL };
 static const char *const chains[] = { "a", "b", NULL };
 static const char *const sources[] = { "a", "b", "input", "reference", NULL };
 static const char *const bands[] = { "off", "1", "2", "3", "4", "5", NULL };
+static const char *const osc_modes[] = { "off", "sine", "pink", "sweep", NULL };
 
 /* Declaration helpers: one line per parameter below. */
 #define LATHE_MODULE_CONSOLE LATHE_CONSOLE
@@ -245,7 +246,22 @@ const LatheParam lathe_params[LATHE_PARAM_COUNT] = {
 	TOGGLE(CONSOLE, LATHE_CONSOLE_MUTE, "/monitor/mute", "Mute", 0, "Monitor silent (faded)."),
 	P(CONSOLE, LATHE_CONSOLE_LEVEL, "/monitor/level", "Monitor level", "dB", -60, 12, 0, DB,
 	  LEVEL_MS, "Level of the monitor output."),
+	ENUM(CONSOLE, LATHE_CONSOLE_OSC_MODE, "/oscillator/mode", "Oscillator", osc_modes, 0,
+	     "Line-up oscillator in place of the program input (both chains, input and print)."),
+	P(CONSOLE, LATHE_CONSOLE_OSC_FREQUENCY, "/oscillator/frequency", "Tone frequency", "Hz", 20,
+	  20000, 1000, LOG, LEVEL_MS, "Frequency of the sine."),
+	P(CONSOLE, LATHE_CONSOLE_OSC_LEVEL, "/oscillator/level", "Tone level", "dBFS", -60, 0, -18, DB,
+	  LEVEL_MS, "Sine and sweep peak (AES17: a full-scale sine is 0 dBFS); pink noise has the sine's RMS."),
+	P(CONSOLE, LATHE_CONSOLE_OSC_SWEEP_TIME, "/oscillator/sweep_time", "Sweep time", "s", 1, 60, 10,
+	  LOG, LEVEL_MS, "Duration of one logarithmic sweep from 20 Hz to 20 kHz."),
 };
+
+void lathe_console_set(float console[LATHE_CONSOLE_PARAM_COUNT], int param, float value)
+{
+	if (param == LATHE_CONSOLE_CHAIN && console[LATHE_CONSOLE_SOURCE] == console[LATHE_CONSOLE_CHAIN])
+		console[LATHE_CONSOLE_SOURCE] = value;
+	console[param] = value;
+}
 
 int lathe_module_first_param(LatheModuleId module)
 {

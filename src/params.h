@@ -65,6 +65,10 @@ typedef enum {
 	LATHE_CONSOLE_DIM_LEVEL,    /* dB */
 	LATHE_CONSOLE_MUTE,
 	LATHE_CONSOLE_LEVEL,        /* dB, monitor level */
+	LATHE_CONSOLE_OSC_MODE,     /* off|sine|pink|sweep: the line-up oscillator replaces the input */
+	LATHE_CONSOLE_OSC_FREQUENCY, /* Hz, of the sine */
+	LATHE_CONSOLE_OSC_LEVEL,    /* dBFS (a full-scale sine is 0 dBFS) */
+	LATHE_CONSOLE_OSC_SWEEP_TIME, /* s, 20 Hz to 20 kHz */
 	LATHE_CONSOLE_PARAM_COUNT
 } LatheConsoleParam;
 
@@ -88,6 +92,12 @@ typedef enum { LATHE_CHAIN_A, LATHE_CHAIN_B } LatheChainId;
  * module m are lathe_params[lathe_module_first_param(m) + index]; the
  * console's controls come last, in LatheConsoleParam order. */
 extern const LatheParam lathe_params[LATHE_PARAM_COUNT];
+
+/* RT-safe. Set a console control (already validated) in an array of them,
+ * with the console's one coupling: selecting the other chain while the
+ * monitor plays the selected one takes the monitor along, so the A/B toggle
+ * is heard. The engine and the canonical state both follow this rule. */
+void lathe_console_set(float console[LATHE_CONSOLE_PARAM_COUNT], int param, float value);
 
 /* True for a chain parameter, false for a console control. */
 static inline bool lathe_param_in_chain(int id) { return id >= 0 && id < LATHE_CHAIN_PARAM_COUNT; }

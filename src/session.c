@@ -153,7 +153,7 @@ bool lathe_session_assign(LatheSession *s, const char *path, const char *text,
 		float v;
 		if (!parse_value(p, path, text, &v, clamped, err, err_size))
 			return false;
-		s->console[p->index] = v;
+		lathe_console_set(s->console, p->index, v);
 		return true;
 	}
 	const char *rest;

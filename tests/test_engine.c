@@ -519,10 +519,39 @@ static void test_meter_ring_slow_reader(void **state)
 	run_free(&r);
 }
 
+/* The line-up oscillator takes the place of the input for everything
+ * downstream (both chains, the input source, the print), and switching it
+ * off gives the input back bit for bit once the 10 ms crossfade is over. */
+static void test_oscillator_replaces_input(void **state)
+{
+	(void)state;
+	LatheEngine *e = engine(NULL, NULL);
+	console(e, "/oscillator/mode", "sine");
+	lathe_engine_snap(e);
+	int n = 48000, d = lathe_engine_latency(e);
+	Run r = run_new(n);
+	fill_pink(r.in, 0, n, 11);
+	process(e, &r, 0, n / 2, 64);
+	/* The neutral chain passes the tone untouched: peak -18 dBFS (a sample
+	 * of a 1 kHz sine at 48 kHz is within 0.004 dB of its peak). */
+	for (int ch = 0; ch < 2; ch++)
+		assert_float_equal(test_db(test_peak(r.out[ch] + d, n / 2 - d)), -18.0, 0.01);
+	console(e, "/oscillator/mode", "off");
+	process(e, &r, n / 2, n, 64);
+	int back = n / 2 + d + 480; /* after the latency and the fade */
+	for (int ch = 0; ch < 2; ch++)
+		assert_true(same(r.out[ch] + back, r.in[ch] + back - d, n - back));
+	/* The crossfade itself is smooth: no step above pink noise's own. */
+	assert_true(max_step(r.out[0], n / 2 + d - 32, back) <= max_step(r.in[0], 0, n) * 1.01);
+	run_free(&r);
+	lathe_engine_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_identical_chains_switch_bit_exact),
+		cmocka_unit_test(test_oscillator_replaces_input),
 		cmocka_unit_test(test_switch_is_a_crossfade),
 		cmocka_unit_test(test_sources_are_aligned),
 		cmocka_unit_test(test_loudness_match),

@@ -1,0 +1,327 @@
+/* lathe — `lathe --headless`: the console on JACK with no display.
+ *
+ * The same state and host as the GTK console; its controls are the command
+ * line, a session file (SIGHUP reloads it), commands on stdin, and (from
+ * the OSC issue on) OSC. On a terminal it keeps one status line up to date.
+ *
+ * Everything here runs on the GLib main loop. Signals arrive through
+ * g_unix_signal_add, which does no work in the handler itself.
+ */
+#include "headless.h"
+
+#include <glib-unix.h>
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "state.h"
+
+#define STATUS_TTY_MS 500   /* a status line on a terminal: twice a second */
+#define STATUS_LOG_MS 1000  /* --status to a pipe or file: a line a second */
+
+typedef struct {
+	GMainLoop *loop;
+	LatheState *state;
+	LatheHost *host;
+	bool status_tty;   /* redraw one line in place */
+	bool status_drawn; /* a status line is on the terminal now */
+	guint stdin_id;
+} Headless;
+
+static Headless *current; /* for the printerr handler */
+
+/* Messages clear the status line first, so they never land in its middle. */
+static void printerr_handler(const gchar *text)
+{
+	if (current && current->status_drawn) {
+		fputs("\r\033[K", stdout);
+		fflush(stdout);
+		current->status_drawn = false;
+	}
+	fputs(text, stderr);
+}
+
+/* ------------------------------------------------------------- status */
+
+static void level(GString *s, const char *label, float db, const char *unit)
+{
+	if (isfinite(db))
+		g_string_append_printf(s, "  %s %5.1f%s", label, (double)db, unit);
+	else
+		g_string_append_printf(s, "  %s  --.-%s", label, unit);
+}
+
+static void status_text(Headless *hd, GString *s)
+{
+	LatheHostStatus hs;
+	lathe_host_status(hd->host, &hs);
+	if (!hs.connected) {
+		g_string_append_printf(s, "lathe  no JACK server \"%s\": waiting (state kept)  xruns %u",
+				       hs.server, hs.xruns);
+		return;
+	}
+	static const char *const sources[] = { "A", "B", "input", "ref" };
+	const float *console = hd->state->session.console;
+	int chain = (int)console[LATHE_CONSOLE_CHAIN];
+	g_string_append_printf(s, "lathe  print %s  mon %s", chain ? "B" : "A",
+			       sources[(int)console[LATHE_CONSOLE_SOURCE]]);
+	if ((int)console[LATHE_CONSOLE_OSC_MODE] != 0)
+		g_string_append(s, "  osc");
+	LatheMeters *m = lathe_host_meters(hd->host);
+	if (m) {
+		/* The print's loudness and peak: what a delivery is judged by. */
+		LatheMeterReading r;
+		lathe_meter_read(m->tap[chain ? LATHE_TAP_B : LATHE_TAP_A], &r);
+		level(s, "M", r.momentary, "");
+		level(s, "S", r.short_term, "");
+		level(s, "I", r.integrated, " LUFS");
+		float tp = fmaxf(r.true_peak_hold[0], r.true_peak_hold[1]);
+		level(s, "TP", tp, " dBTP");
+		/* Gain reduction of the print chain's dynamics, deepest per module. */
+		g_string_append(s, "  GR");
+		for (int mod = 0; mod < LATHE_MODULE_COUNT; mod++) {
+			int n = m->status.gr_count[chain][mod];
+			if (!n)
+				continue;
+			float gr = 0.0f;
+			for (int k = 0; k < n; k++)
+				gr = fmaxf(gr, m->status.gain_reduction[chain][mod][k]);
+			g_string_append_printf(s, " %s %.1f", lathe_module_classes[mod]->name, (double)gr);
+		}
+	}
+	g_string_append_printf(s, "  DSP %4.1f%%  xruns %u  %u Hz/%u  latency %d", (double)hs.dsp_load,
+			       hs.xruns, hs.rate, hs.period, hs.latency);
+}
+
+static gboolean status_cb(gpointer data)
+{
+	Headless *hd = data;
+	GString *s = g_string_new(NULL);
+	status_text(hd, s);
+	if (hd->status_tty) {
+		printf("\r\033[K%s", s->str);
+		hd->status_drawn = true;
+	} else {
+		printf("%s\n", s->str);
+	}
+	fflush(stdout);
+	g_string_free(s, TRUE);
+	return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------ commands */
+
+static void reload(Headless *hd)
+{
+	if (!hd->state->file) {
+		g_printerr("lathe: SIGHUP: no session file to reload (start with --session FILE)\n");
+		return;
+	}
+	char err[512];
+	char *file = g_strdup(hd->state->file);
+	if (lathe_state_load(hd->state, file, stderr, err, sizeof(err)))
+		g_printerr("lathe: session %s loaded\n", file);
+	else
+		g_printerr("lathe: %s (not loaded; the console keeps its state)\n", err);
+	g_free(file);
+}
+
+/* One line of the command language: PATH VALUE, PATH=VALUE, load FILE,
+ * save [FILE]. */
+static void command(Headless *hd, char *line)
+{
+	char err[512];
+	g_strstrip(line);
+	if (!*line || *line == '#')
+		return;
+	if (g_str_has_prefix(line, "load ")) {
+		const char *file = g_strstrip(line + 5);
+		if (lathe_state_load(hd->state, file, stderr, err, sizeof(err)))
+			g_printerr("lathe: session %s loaded\n", file);
+		else
+			g_printerr("lathe: %s (not loaded; the console keeps its state)\n", err);
+		return;
+	}
+	if (strcmp(line, "save") == 0 || g_str_has_prefix(line, "save ")) {
+		const char *file = line[4] ? g_strstrip(line + 5) : NULL;
+		if (lathe_state_save(hd->state, file, err, sizeof(err)))
+			g_printerr("lathe: session saved to %s\n", hd->state->file);
+		else
+			g_printerr("lathe: %s\n", err);
+		return;
+	}
+	char *value = line + strcspn(line, " \t=");
+	if (*value)
+		*value++ = '\0';
+	value = g_strstrip(value);
+	bool clamped;
+	if (!*value)
+		g_printerr("lathe: '%s' needs a value (PATH VALUE)\n", line);
+	else if (!lathe_state_assign(hd->state, line, value, &clamped, err, sizeof(err)))
+		g_printerr("lathe: %s\n", err);
+	else if (clamped)
+		g_printerr("lathe: warning: %s\n", err);
+}
+
+static gboolean stdin_cb(GIOChannel *ch, GIOCondition cond, gpointer data)
+{
+	(void)cond;
+	Headless *hd = data;
+	for (;;) {
+		char *line = NULL;
+		GIOStatus st = g_io_channel_read_line(ch, &line, NULL, NULL, NULL);
+		if (st == G_IO_STATUS_NORMAL) {
+			command(hd, line);
+			g_free(line);
+			continue;
+		}
+		g_free(line);
+		if (st == G_IO_STATUS_AGAIN)
+			return G_SOURCE_CONTINUE;
+		/* End of input (or an error): the console goes on without it. */
+		hd->stdin_id = 0;
+		return G_SOURCE_REMOVE;
+	}
+}
+
+static gboolean quit_cb(gpointer data)
+{
+	Headless *hd = data;
+	g_main_loop_quit(hd->loop);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean hup_cb(gpointer data)
+{
+	reload(data);
+	return G_SOURCE_CONTINUE;
+}
+
+/* --------------------------------------------------------------- main */
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "lathe: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n");
+	return 2;
+}
+
+int lathe_headless_main(int argc, char **argv)
+{
+	const char *client_name = NULL, *server_name = getenv("JACK_DEFAULT_SERVER");
+	bool status_lines = false;
+	char err[512];
+	Headless hd = { 0 };
+	hd.state = lathe_state_new();
+	if (!hd.state) {
+		fprintf(stderr, "lathe: out of memory\n");
+		return 1;
+	}
+	/* The session first, so that --set overrides it whatever the order. */
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "--session") == 0) {
+			if (!lathe_state_load(hd.state, argv[++i], stderr, err, sizeof(err))) {
+				fprintf(stderr, "lathe: %s\n", err);
+				lathe_state_free(hd.state);
+				return 1;
+			}
+		}
+	GPtrArray *connects = g_ptr_array_new();
+	int status = 0;
+	for (int i = 1; i < argc && status == 0; i++) {
+		const char *a = argv[i];
+		bool has_arg = i + 1 < argc;
+		if (strcmp(a, "--headless") == 0) {
+		} else if (strcmp(a, "--status") == 0) {
+			status_lines = true;
+		} else if (strcmp(a, "--session") == 0 && has_arg) {
+			i++;
+		} else if (strcmp(a, "--jack-name") == 0 && has_arg) {
+			client_name = argv[++i];
+		} else if (strcmp(a, "--server") == 0 && has_arg) {
+			server_name = argv[++i];
+		} else if (strcmp(a, "--connect") == 0 && has_arg) {
+			const char *c = argv[++i];
+			const char *eq = strchr(c, '=');
+			bool ours = false;
+			for (int p = 0; eq && p < LATHE_PORT_COUNT; p++)
+				ours = ours || (strlen(lathe_port_names[p]) == (size_t)(eq - c) &&
+						strncmp(c, lathe_port_names[p], (size_t)(eq - c)) == 0);
+			if (!ours)
+				status = usage_error("--connect takes PORT=PEER with PORT one of in_L in_R "
+						     "ref_L ref_R out_L out_R mon_L mon_R, not '%s'", c);
+			else
+				g_ptr_array_add(connects, (gpointer)c);
+		} else if (strcmp(a, "--set") == 0 && has_arg) {
+			char *path = g_strdup(argv[++i]);
+			char *eq = strchr(path, '=');
+			bool clamped;
+			if (!eq) {
+				status = usage_error("--set needs PATH=VALUE, got '%s'", path);
+			} else {
+				*eq = '\0';
+				if (!lathe_state_assign(hd.state, path, eq + 1, &clamped, err, sizeof(err)))
+					status = (fprintf(stderr, "lathe: %s\n", err), 1);
+				else if (clamped)
+					fprintf(stderr, "lathe: warning: %s\n", err);
+			}
+			g_free(path);
+		} else {
+			status = usage_error("unknown or incomplete option '%s' (see lathe --help)", a);
+		}
+	}
+	if (status) {
+		g_ptr_array_free(connects, TRUE);
+		lathe_state_free(hd.state);
+		return status;
+	}
+
+	current = &hd;
+	g_set_printerr_handler(printerr_handler);
+	hd.loop = g_main_loop_new(NULL, FALSE);
+	hd.host = lathe_host_new(hd.state, client_name, server_name);
+	for (guint i = 0; i < connects->len; i++) {
+		char *c = g_strdup(connects->pdata[i]);
+		char *eq = strchr(c, '=');
+		*eq = '\0';
+		lathe_host_want(hd.host, c, eq + 1);
+		g_free(c);
+	}
+	g_ptr_array_free(connects, TRUE);
+
+	g_unix_signal_add(SIGINT, quit_cb, &hd);
+	g_unix_signal_add(SIGTERM, quit_cb, &hd);
+	g_unix_signal_add(SIGHUP, hup_cb, &hd);
+	GIOChannel *in = g_io_channel_unix_new(STDIN_FILENO);
+	g_io_channel_set_encoding(in, NULL, NULL);
+	g_io_channel_set_flags(in, G_IO_FLAG_NONBLOCK, NULL);
+	hd.stdin_id = g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_cb, &hd);
+	hd.status_tty = isatty(STDOUT_FILENO);
+	guint status_id = 0;
+	if (hd.status_tty || status_lines)
+		status_id = g_timeout_add(hd.status_tty ? STATUS_TTY_MS : STATUS_LOG_MS, status_cb, &hd);
+
+	g_main_loop_run(hd.loop);
+
+	if (hd.status_drawn)
+		printf("\n");
+	if (status_id)
+		g_source_remove(status_id);
+	if (hd.stdin_id)
+		g_source_remove(hd.stdin_id);
+	g_io_channel_unref(in);
+	lathe_host_free(hd.host);
+	g_set_printerr_handler(NULL);
+	current = NULL;
+	g_main_loop_unref(hd.loop);
+	if (hd.state->dirty && hd.state->file)
+		fprintf(stderr, "lathe: note: changes since %s was loaded are not saved\n",
+			hd.state->file);
+	lathe_state_free(hd.state);
+	fprintf(stderr, "lathe: stopped\n");
+	return 0;
+}
