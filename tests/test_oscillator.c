@@ -25,7 +25,8 @@ static double amp_of(float db) { return (float)lathe_db_to_gain_d(db); }
 static double db(double x) { return 20.0 * log10(x); }
 
 /* An oscillator at rest in a mode: set, then reset (no fade-in). */
-static void start(LatheOscillator *o, double rate, LatheOscMode mode, float f, float level, float sweep)
+static void start(LatheOscillator *o, double rate, LatheOscMode mode, float f, float level,
+		  float sweep)
 {
 	lathe_oscillator_init(o, rate);
 	lathe_oscillator_set(o, mode, f, level, sweep);
@@ -127,10 +128,11 @@ static void test_default_off_then_line_up_tone(void **state)
 /* ---- sine ------------------------------------------------------------------ */
 
 /* Frequency within 0.01 Hz (see frequency()) and peak within 0.01 dB of
- * the level (AES17: the peak is the level). The sampled peak: 1 kHz at
- * 48 and 96 kHz puts a sample on every crest; 997 Hz and 20 Hz come
- * within cos(pi f / rate / 997)-ish of it over a second, well inside
- * 0.001 dB. */
+ * the level (AES17: the peak is the level). The sampled peak: with
+ * f / rate = p / q in lowest terms, a second of samples falls on every
+ * multiple of 1/q of a cycle, so one is within 1/(2q) of a cycle of the
+ * crest: exact where 4 divides q, and at worst -0.0001 dB here (1 kHz at
+ * 44.1 kHz, q = 441). */
 static void test_sine_frequency_and_level(void **state)
 {
 	(void)state;
@@ -310,14 +312,10 @@ static double sweep_law(double t, double sweep, double top)
 }
 
 /* Measured frequency around sample s: whole cycles between the upward
- * crossings inside a window of 5 ms (at least two cycles), against the
- * law at the window's middle. Averaging an exponential over a window
- * centred on t gives f(t) to second order (here < 0.01 %); crossing
- * interpolation errors (a fraction of a sample) are spread over the
- * window: below 0.3 % even at 17 kHz, 2.8 samples a cycle at 48 kHz. */
-static double sweep_error(const double *t, int c, double s, double rate, double sweep, double top)
+ * crossings (t, c of them) inside a window of w samples. Sets *mid to the
+ * middle of the cycles used. */
+static double frequency_around(const double *t, int c, double s, double w, double rate, double *mid)
 {
-	double w = fmax(0.005 * rate, 2.0 * rate / sweep_law(s / rate, sweep, top));
 	int first = -1, last = -1;
 	for (int i = 0; i < c; i++) {
 		if (t[i] >= s - w / 2 && first < 0)
@@ -326,9 +324,21 @@ static double sweep_error(const double *t, int c, double s, double rate, double 
 			last = i;
 	}
 	assert_true(first >= 0 && last > first);
-	double f = (last - first) * rate / (t[last] - t[first]);
-	double want = sweep_law(0.5 * (t[first] + t[last]) / rate, sweep, top);
-	return f / want - 1.0;
+	*mid = 0.5 * (t[first] + t[last]);
+	return (last - first) * rate / (t[last] - t[first]);
+}
+
+/* The sweep's relative frequency error around sample s, measured over
+ * 5 ms (at least two cycles) against the law at the window's middle.
+ * Averaging an exponential over a window centred on t gives f(t) to
+ * second order (here < 0.01 %); crossing interpolation errors (a fraction
+ * of a sample) are spread over the window: below 0.3 % even at 17 kHz,
+ * 2.8 samples a cycle at 48 kHz. */
+static double sweep_error(const double *t, int c, double s, double rate, double sweep, double top)
+{
+	double mid, w = fmax(0.005 * rate, 2.0 * rate / sweep_law(s / rate, sweep, top));
+	double f = frequency_around(t, c, s, w, rate, &mid);
+	return f / sweep_law(mid / rate, sweep, top) - 1.0;
 }
 
 static void test_sweep(void **state)
@@ -353,13 +363,28 @@ static void test_sweep(void **state)
 			worst = fmax(worst, fabs(e));
 			assert_true(fabs(e) < 0.01);
 		}
+		/* Sample-exact against the header's definition, computed
+		 * here with the phase unwrapped in long double: sample n of
+		 * a sweep of N is at f(n) = 20 (top / 20)^(n / N) and the
+		 * phase advances by f(n) / rate, through the restart too (a
+		 * sweep restarted at another phase is off by up to 2 A).
+		 * 2e-8: float rounding (7.5e-9 at 0.126) plus the two phase
+		 * sums' rounding (below 1e-9 over 10 s). */
+		int len = (int)lround(sweep * rate);
+		long double ph = 0.0L;
+		double a = amp_of(-18.0f), err = 0.0;
+		for (int i = 0; i < n; i++) {
+			double frac = (double)(ph - floorl(ph));
+			err = fmax(err, fabs(x[i] - a * sin(2.0 * M_PI * frac)));
+			ph += 20.0L * powl((long double)top / 20.0L, (long double)(i % len) / len) / rate;
+		}
+		assert_true(err < 2e-8);
 		/* The restart: about one sample where the 20 kHz end meets
 		 * 20 Hz. The phase runs on, so the step there is no larger
 		 * than the sweep's own steps at the top, 2 A sin(pi top /
 		 * rate); and the slow sine after it has the steps of 25 Hz
 		 * (plus float rounding). */
-		double a = amp_of(-18.0f);
-		int restart = (int)(sweep * rate);
+		int restart = len;
 		assert_true(max_step(x, restart - 4, restart + 4) <= 2.0 * a * sin(M_PI * top / rate) + 1e-6);
 		assert_true(max_step(x, restart + 4, restart + (int)(0.01 * rate)) <=
 			    2.0 * a * sin(M_PI * 25.0 / rate) + 1e-6);
@@ -368,11 +393,43 @@ static void test_sweep(void **state)
 		double p = db(peak(x, (int)(0.5 * rate)));
 		assert_true(fabs(p + 18.0) < 0.01);
 		assert_true(peak(x, n) <= a);
-		print_message("sweep %.0f Hz: law within %.3f %%, peak %.4f dBFS\n", rate, 100.0 * worst,
-			      p);
+		print_message("sweep %.0f Hz: law within %.3f %%, peak %.4f dBFS, worst sample %.1e off\n",
+			      rate, 100.0 * worst, p, err);
 		free(t);
 		free(x);
 	}
+}
+
+/* A new sweep time keeps the frequency and goes on at the new pace: a
+ * 4 s sweep at 1 s (a quarter: 112.5 Hz) set to 8 s goes on from a
+ * quarter at an eighth per second: 2 s later it is half way (632 Hz).
+ * Measured over 40 ms on each side of the change and 2 s later, against
+ * 20 Hz x 1000^position at the middle of the cycles measured, within 1 %
+ * (a jump of the position would show as a factor 1000^jump). */
+static void test_sweep_time_change(void **state)
+{
+	(void)state;
+	const double rate = 48000.0, w = 1920.0;
+	const int n1 = 48000, n = 48000 * 3 + 4800;
+	LatheOscillator o;
+	start(&o, rate, LATHE_OSC_SWEEP, 1000.0f, -18.0f, 4.0f);
+	float *x = malloc(sizeof(float) * n), *r = malloc(sizeof(float) * n);
+	lathe_oscillator_process(&o, x, r, n1);
+	lathe_oscillator_set(&o, LATHE_OSC_SWEEP, NAN, NAN, 8.0f);
+	lathe_oscillator_process(&o, x + n1, r, n - n1);
+	double *t = malloc(sizeof(double) * n), mid;
+	int c = crossings(x, n, t);
+	const double at[] = { n1 - w / 2, n1 + w / 2, n1 + 2.0 * rate };
+	for (int k = 0; k < 3; k++) {
+		double f = frequency_around(t, c, at[k], w, rate, &mid);
+		double secs = mid / rate, pos = k == 0 ? secs / 4.0 : 0.25 + (secs - 1.0) / 8.0;
+		double want = 20.0 * pow(1000.0, pos);
+		print_message("sweep time 4 -> 8 s at 1 s: at %.3f s %.2f Hz (law %.2f)\n", secs, f, want);
+		assert_true(fabs(f / want - 1.0) < 0.01);
+	}
+	free(t);
+	free(x);
+	free(r);
 }
 
 /* ---- click-free changes -------------------------------------------------- */
@@ -619,8 +676,9 @@ static void test_set_validation(void **state)
 	(void)state;
 	LatheOscillator o;
 	/* Frequency clamped to 20 Hz .. min(20 kHz, 0.45 x rate); infinity
-	 * too. Each checked sample-exact against the expected tone, as in the
-	 * 10-minute test (1e-7: float rounding of a sine at up to 0 dBFS). */
+	 * too. Each checked sample by sample against the expected 0 dBFS
+	 * tone: 1e-6 is 16 times its float rounding, while a tone 0.1 Hz off
+	 * is 0.01 off by the 1000th sample. */
 	const struct {
 		double rate;
 		float f, want;
@@ -680,6 +738,7 @@ int main(void)
 		cmocka_unit_test(test_sine_phase_exact_after_10_minutes),
 		cmocka_unit_test(test_pink),
 		cmocka_unit_test(test_sweep),
+		cmocka_unit_test(test_sweep_time_change),
 		cmocka_unit_test(test_click_free_mode_change),
 		cmocka_unit_test(test_click_free_level_change),
 		cmocka_unit_test(test_click_free_frequency_change),

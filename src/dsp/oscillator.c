@@ -3,13 +3,12 @@
  * Pink noise is white noise (xorshift32, uniform on (-1, 1)) through a
  * cascade of first-order pole-zero sections, then a high-pass and a gain.
  *
- * - Sections an octave apart, each with its pole an octave below the next
- *   and its zero half an octave above its pole: each falls 6 dB/octave
- *   for half an octave and is flat for the other half, so the cascade
- *   falls 3 dB/octave with a ripple of hundredths of a dB. Poles at rate/32,
- *   rate/64, ... down to the last one above PINK_LOWEST_HZ, mapped with
- *   the matched z-transform (z = e^(-2 pi f / rate)), which is accurate
- *   far below Nyquist.
+ * - Sections an octave apart, each with its zero half an octave above its
+ *   pole: each falls 6 dB/octave for half an octave and is flat for the
+ *   other half, so the cascade falls 3 dB/octave with a ripple of
+ *   hundredths of a dB. Poles at rate/32, rate/64, ... down to the last
+ *   one above PINK_LOWEST_HZ, mapped with the matched z-transform
+ *   (z = e^(-2 pi f / rate)), which is accurate far below Nyquist.
  * - Above rate/32 the matched z-transform no longer follows the analogue
  *   shape (alone it leaves the top octave 0.9 dB bright). Two pole-zero
  *   pairs fitted numerically (minimax error of the whole cascade from
@@ -173,7 +172,13 @@ void lathe_oscillator_set(LatheOscillator *o, LatheOscMode mode, float frequency
 	}
 	if (!isnan(sweep_seconds)) {
 		o->sweep_seconds = clampf(sweep_seconds, 1.0f, 60.0f);
-		o->sweep_step = 1.0 / (o->sweep_seconds * o->rate);
+		int len = (int)lround(o->sweep_seconds * o->rate);
+		/* Same place (so the same frequency) in the new length. */
+		if (o->sweep_len > 0) {
+			int n = (int)((double)o->sweep_n * len / o->sweep_len);
+			o->sweep_n = n < len ? n : len - 1;
+		}
+		o->sweep_len = len;
 	}
 }
 
@@ -183,7 +188,7 @@ void lathe_oscillator_reset(LatheOscillator *o)
 	lathe_ramp_init(&o->fade, o->mode != LATHE_OSC_OFF ? 1.0f : 0.0f, o->fade.len);
 	lathe_ramp_init(&o->amp, o->amp.to, o->amp.len);
 	o->phase = 0.0;
-	o->sweep_pos = 0.0;
+	o->sweep_n = 0;
 	for (int k = 0; k <= LATHE_OSC_PINK_MAX; k++)
 		o->pink_s[k] = 0.0;
 	o->pink_hp_state = (LatheBiquadState){ 0 };
@@ -202,11 +207,11 @@ static double next(LatheOscillator *o)
 		inc = o->inc;
 		break;
 	case LATHE_OSC_SWEEP:
-		/* f = 20 Hz * (top / 20 Hz)^pos: equal time per octave. */
-		inc = o->sweep_lo * exp(o->sweep_octs * o->sweep_pos);
-		o->sweep_pos += o->sweep_step;
-		if (o->sweep_pos >= 1.0)
-			o->sweep_pos -= 1.0; /* again from 20 Hz; the phase runs on */
+		/* f = 20 Hz * (top / 20 Hz)^(n / N): equal time per octave.
+		 * An integer count, so a sweep is exactly N samples for ever. */
+		inc = o->sweep_lo * exp(o->sweep_octs * o->sweep_n / o->sweep_len);
+		if (++o->sweep_n >= o->sweep_len)
+			o->sweep_n = 0; /* again from 20 Hz; the phase runs on */
 		break;
 	case LATHE_OSC_PINK:
 		return pink_next(o);
@@ -230,7 +235,7 @@ void lathe_oscillator_process(LatheOscillator *o, float *l, float *r, int n)
 		if (o->playing != o->mode && o->fade.to == 0.0f && o->fade.pos >= o->fade.len) {
 			o->playing = o->mode;
 			o->phase = 0.0;
-			o->sweep_pos = 0.0;
+			o->sweep_n = 0;
 			if (o->playing != LATHE_OSC_OFF)
 				lathe_ramp_set(&o->fade, 1.0f);
 		}

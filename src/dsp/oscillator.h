@@ -25,15 +25,19 @@
  * deterministic: reset() restarts the same sequence.
  *
  * Sweep: exponential (equal time per octave) from 20 Hz to 20 kHz, or to
- * 0.45 x rate if that is lower, in sweep_seconds, then again from 20 Hz;
- * the phase runs on through the restart, so the waveform has no jump.
- * Entering sweep mode starts at 20 Hz.
+ * 0.45 x rate (top) if that is lower, then again from 20 Hz. A sweep is
+ * N = round(sweep_seconds x rate) samples; sample n of it is at
+ * f(n) = 20 Hz x (top / 20 Hz)^(n / N), and the phase advances by
+ * f(n) / rate to the next sample, running on through the restart, so the
+ * waveform has no jump. Entering sweep mode starts at 20 Hz; a new sweep
+ * time keeps the sweep at the same frequency.
  *
  * Changes are click-free: a level change glides linearly (in amplitude)
  * over LATHE_FADE_MS; a mode change is a dip: the old signal fades out
  * over LATHE_FADE_MS, then the new one fades in over LATHE_FADE_MS
- * (linear gain, so the two never overlap). Off is a mode like the others
- * (fade out, or fade in). A frequency change needs no fade.
+ * (linear gains; the two never overlap, the sample between is 0). Off is
+ * a mode like the others (only a fade out, or only a fade in). A
+ * frequency change needs no fade.
  *
  * Threads: every function may be called from any one thread that owns the
  * object (typically the audio thread); calls must not overlap. All are
@@ -64,8 +68,8 @@ typedef struct {
 	LatheRamp fade, amp;
 	double phase;       /* cycles, in [0, 1) */
 	double inc;         /* sine: cycles per sample */
-	double sweep_pos;   /* position along the sweep, in [0, 1) */
-	double sweep_step;  /* sweep_pos per sample: 1 / (sweep_seconds rate) */
+	int sweep_n;        /* sample within the sweep, 0 .. sweep_len - 1 */
+	int sweep_len;      /* samples per sweep: sweep_seconds x rate */
 	double sweep_lo;    /* 20 Hz in cycles per sample */
 	double sweep_octs;  /* ln(top / 20 Hz) */
 	/* Pink: white noise through first-order pole-zero sections, a
@@ -75,7 +79,7 @@ typedef struct {
 	double pink_s[LATHE_OSC_PINK_MAX + 1]; /* last input of each section, last output */
 	LatheBiquad pink_hp;
 	LatheBiquadState pink_hp_state;
-	double pink_norm; /* gain to unit RMS */
+	double pink_norm; /* gain to the RMS of a unit-peak sine, 1 / sqrt(2) */
 	uint32_t seed;
 } LatheOscillator;
 

@@ -63,14 +63,17 @@ cpu_ticks() { # pid: utime + stime of the whole process, in clock ticks
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
 
-# Run one client under the probe: name, then the command. Prints a row.
+# Run one client under the probe: name, its input ports, then the command.
+# The pink noise is connected once the ports are there. Prints a row.
 measure() {
-	name=$1
-	shift
+	name=$1 in_l=$2 in_r=$3
+	shift 3
 	LD_PRELOAD="$PROBE" LATHE_PROBE_REPORT="$dir/$name.report" LATHE_PROBE_WARMUP_S=$WARMUP_S \
 		"$@" </dev/null >"$dir/$name.out" 2>&1 &
 	pid=$!
 	pids="$pids $pid"
+	wait_port "$in_r" || return 1
+	jack_connect pink:out_L "$in_l" && jack_connect pink:out_R "$in_r" || return 1
 	sleep $WARMUP_S
 	t0=$(cpu_ticks "$pid")
 	sleep "$RUN_S"
@@ -89,19 +92,20 @@ measure() {
 	    -v period_us="$(awk "BEGIN { print $PERIOD * 1e6 / $RATE }")" '
 		{ v[$1] = $2 }
 		END {
-			printf "%-8s %9.2f %%  %8.1f %%  %8.1f %%  %8.1f %%  %9.1f %%  %7d  %s\n", name,
+			printf "%-8s %9.2f %%  %8.1f %%  %8.1f %%  %8.1f %%  %9.1f %%  %7d  %s (%s)\n", name,
 			       v["thread_cpu_percent"], 100 * v["duration_median_us"] / period_us,
 			       100 * v["duration_p99_us"] / period_us, 100 * v["duration_max_us"] / period_us,
-			       100 * ticks / hz / run, v["timed"], v["forbidden"] + 0
+			       100 * ticks / hz / run, v["timed"], v["forbidden"] + 0, v["first_forbidden"]
 		}' "$report"
+	# What a process callback called that it should not have, if anything.
+	grep '^call\.' "$report" | sed 's/^/         /' | head -5
 }
 
 echo "JACK dummy driver, $RATE Hz, $PERIOD frames ($(awk "BEGIN { printf \"%.3f\", $PERIOD * 1000 / $RATE }") ms), realtime: $realtime, $RUN_S s after ${WARMUP_S} s warm-up"
-echo "pink noise in; lathe: both chains on share/presets/full.preset; JAMin: its default session"
+echo "pink noise in; lathe: both chains on share/presets/full.preset; JAMin: its default session, DSP in the JACK thread (-t)"
 echo "client   process-thread  callback (share of the period)        whole     callbacks forbidden"
 echo "         CPU (one core)  median      p99         max          process CPU"
-measure lathe "$LATHE" --headless --session share/presets/full.preset \
-	--connect in_L=pink:out_L --connect in_R=pink:out_R
+measure lathe lathe:in_L lathe:in_R "$LATHE" --headless --session share/presets/full.preset
 
 if command -v jamin >/dev/null && command -v Xvfb >/dev/null; then
 	# JAMin has no headless mode: it gets a virtual display.
@@ -109,9 +113,11 @@ if command -v jamin >/dev/null && command -v Xvfb >/dev/null; then
 	Xvfb "$display" -screen 0 1280x1024x24 >/dev/null 2>&1 &
 	pids="$pids $!"
 	sleep 1
-	# Its own empty home: its default session, not the user's.
+	# Its own empty home: its default session, not the user's. -t keeps
+	# its DSP in the JACK process callback, as lathe's is (by default it
+	# hands the audio to a thread of its own, which the probe would not see).
 	export DISPLAY="$display" HOME="$dir"
-	measure jamin jamin -n jamin -p pink:out_L pink:out_R
+	measure jamin jamin:in_L jamin:in_R jamin -t -p -n jamin
 else
 	echo "jamin    (not installed: apt-get install jamin xvfb for the side-by-side figure)"
 fi
