@@ -205,12 +205,34 @@ static bool is_wanted(const LatheHost *h, int port, const char *peer)
 	return false;
 }
 
+/* The session keeps the connections, so that a save writes them. */
+static void wanted_to_session(LatheHost *h)
+{
+	LatheSession *s = &h->state->session;
+	s->connections = 0;
+	char err[128];
+	for (guint i = 0; i < h->wanted->len; i++) {
+		const Wanted *w = &g_array_index(h->wanted, Wanted, i);
+		lathe_session_connect(s, lathe_port_names[w->port], w->peer, err, sizeof(err));
+	}
+}
+
 static void add_wanted(LatheHost *h, int port, const char *peer)
 {
 	if (is_wanted(h, port, peer))
 		return;
 	Wanted w = { port, g_strdup(peer) };
 	g_array_append_val(h->wanted, w);
+	wanted_to_session(h);
+}
+
+/* A session's connections join the wanted ones (a load never disconnects). */
+static void wanted_from_session(LatheHost *h)
+{
+	const LatheSession *s = &h->state->session;
+	for (int i = 0; i < s->connections; i++)
+		add_wanted(h, s->connection[i].port, s->connection[i].peer);
+	h->state->connections_loaded = false;
 }
 
 /* Make every wanted connection whose peer port exists now. */
@@ -249,6 +271,7 @@ static void learn_connections(LatheHost *h)
 			i++;
 		}
 	}
+	wanted_to_session(h);
 }
 
 /* ------------------------------------------------------------ life cycle */
@@ -402,6 +425,10 @@ static gboolean tick_cb(gpointer data)
 
 	lathe_state_sync(h->state);
 	note_changes(h);
+	if (h->state->connections_loaded) {
+		wanted_from_session(h);
+		restore_connections(h);
+	}
 	if (atomic_exchange(&h->graph_changed, false))
 		learn_connections(h);
 	if (atomic_exchange(&h->ports_appeared, false))

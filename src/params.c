@@ -256,6 +256,18 @@ const LatheParam lathe_params[LATHE_PARAM_COUNT] = {
 	  LOG, LEVEL_MS, "Duration of one logarithmic sweep from 20 Hz to 20 kHz."),
 };
 
+const char *const lathe_port_names[LATHE_PORT_COUNT] = {
+	"in_L", "in_R", "ref_L", "ref_R", "out_L", "out_R", "mon_L", "mon_R",
+};
+
+int lathe_port_find(const char *name)
+{
+	for (int i = 0; i < LATHE_PORT_COUNT; i++)
+		if (strcmp(name, lathe_port_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 void lathe_console_set(float console[LATHE_CONSOLE_PARAM_COUNT], int param, float value)
 {
 	if (param == LATHE_CONSOLE_CHAIN && console[LATHE_CONSOLE_SOURCE] == console[LATHE_CONSOLE_CHAIN])

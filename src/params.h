@@ -93,6 +93,20 @@ typedef enum { LATHE_CHAIN_A, LATHE_CHAIN_B } LatheChainId;
  * console's controls come last, in LatheConsoleParam order. */
 extern const LatheParam lathe_params[LATHE_PARAM_COUNT];
 
+/* The console's JACK ports, in this order: program and reference in, print
+ * and monitor out. Sessions name them in "connect" lines. */
+typedef enum {
+	LATHE_PORT_IN_L, LATHE_PORT_IN_R, LATHE_PORT_REF_L, LATHE_PORT_REF_R,
+	LATHE_PORT_OUT_L, LATHE_PORT_OUT_R, LATHE_PORT_MON_L, LATHE_PORT_MON_R,
+	LATHE_PORT_COUNT
+} LathePortId;
+
+extern const char *const lathe_port_names[LATHE_PORT_COUNT];
+/* True for in_L..ref_R. */
+static inline bool lathe_port_is_input(int port) { return port < LATHE_PORT_OUT_L; }
+/* Port id by name ("in_L"), or -1. */
+int lathe_port_find(const char *name);
+
 /* RT-safe. Set a console control (already validated) in an array of them,
  * with the console's one coupling: selecting the other chain while the
  * monitor plays the selected one takes the monitor along, so the A/B toggle

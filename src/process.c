@@ -4,10 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const lathe_port_names[LATHE_PORT_COUNT] = {
-	"in_L", "in_R", "ref_L", "ref_R", "out_L", "out_R", "mon_L", "mon_R",
-};
-
 /* Room for a session load twice over (both chains' values, one command
  * each, plus the console) with the ring never near full in normal use. */
 #define COMMAND_RING_BYTES (sizeof(LatheCommand) * 2048)

@@ -47,17 +47,6 @@ typedef struct {
  * cycles instead of lengthening one (256 setter calls are a few µs). */
 #define LATHE_PROCESS_DRAIN_MAX 256
 
-/* The engine's ports, in the order of LathePortId. */
-typedef enum {
-	LATHE_PORT_IN_L, LATHE_PORT_IN_R, LATHE_PORT_REF_L, LATHE_PORT_REF_R,
-	LATHE_PORT_OUT_L, LATHE_PORT_OUT_R, LATHE_PORT_MON_L, LATHE_PORT_MON_R,
-	LATHE_PORT_COUNT
-} LathePortId;
-
-extern const char *const lathe_port_names[LATHE_PORT_COUNT];
-/* True for in_L..ref_R. */
-static inline bool lathe_port_is_input(int port) { return port < LATHE_PORT_OUT_L; }
-
 /* Frames the inputs are copied in at a time (any period works). */
 #define LATHE_PROCESS_CHUNK 256
 

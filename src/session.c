@@ -248,6 +248,12 @@ bool lathe_session_load(const char *file, LatheSession *s, FILE *warnings,
 		if (*rest == '\0') {
 			snprintf(msg, sizeof(msg), "'%s' has no value", key);
 			ok = false;
+		} else if (strcmp(key, "connect") == 0) {
+			char *peer = rest + strcspn(rest, " \t");
+			if (*peer)
+				*peer++ = '\0';
+			peer = trim(peer);
+			ok = lathe_session_connect(next, rest, peer, msg, sizeof(msg));
 		} else {
 			ok = lathe_session_assign(next, key, rest, LATHE_PLAIN_BOTH, &clamped, msg,
 						  sizeof(msg));
@@ -281,6 +287,33 @@ bool lathe_preset_load(const char *file, LatheSettings *chain, FILE *warnings,
 		*chain = s->chain[lathe_session_selected(s)];
 	free(s);
 	return ok;
+}
+
+bool lathe_session_connect(LatheSession *s, const char *port, const char *peer, char *err,
+			   size_t err_size)
+{
+	int id = lathe_port_find(port);
+	if (id < 0) {
+		snprintf(err, err_size, "connect: '%s' is not a port (in_L in_R ref_L ref_R out_L "
+					"out_R mon_L mon_R)", port);
+		return false;
+	}
+	if (!*peer || strlen(peer) >= LATHE_PEER_NAME_MAX) {
+		snprintf(err, err_size, "connect %s: the other port's full name, e.g. system:capture_1",
+			 port);
+		return false;
+	}
+	for (int i = 0; i < s->connections; i++)
+		if (s->connection[i].port == id && strcmp(s->connection[i].peer, peer) == 0)
+			return true;
+	if (s->connections == LATHE_SESSION_CONNECTIONS) {
+		snprintf(err, err_size, "connect: more than %d connections", LATHE_SESSION_CONNECTIONS);
+		return false;
+	}
+	LatheConnection *c = &s->connection[s->connections++];
+	c->port = id;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	return true;
 }
 
 /* One chain's settings under a prefix ("/a", "/snapshot/3"): the order,
@@ -326,6 +359,11 @@ bool lathe_session_save(const char *file, const LatheSession *s, char *err, size
 		lathe_param_format(p, s->console[k], value, sizeof(value));
 		fprintf(f, "%s %s\n", p->path, value);
 	}
+	if (s->connections)
+		fprintf(f, "# connections: our port, the other port\n");
+	for (int i = 0; i < s->connections; i++)
+		fprintf(f, "connect %s %s\n", lathe_port_names[s->connection[i].port],
+			s->connection[i].peer);
 	write_chain(f, "/a", &s->chain[0]);
 	write_chain(f, "/b", &s->chain[1]);
 	for (int n = 0; n < LATHE_SNAPSHOT_COUNT; n++) {

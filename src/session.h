@@ -29,11 +29,22 @@ bool lathe_settings_assign(LatheSettings *s, const char *path, const char *text,
  * console controls and the snapshot bank. Plain data, copyable. */
 #define LATHE_SNAPSHOT_COUNT 16
 
+/* A port connection a session restores: one of our ports (LathePortId) and
+ * the full name of the other port ("system:capture_1"). */
+#define LATHE_SESSION_CONNECTIONS 64
+#define LATHE_PEER_NAME_MAX 320 /* JACK's full port name limit, rounded up */
+typedef struct {
+	int port;
+	char peer[LATHE_PEER_NAME_MAX];
+} LatheConnection;
+
 typedef struct {
 	LatheSettings chain[2];                    /* A and B */
 	float console[LATHE_CONSOLE_PARAM_COUNT]; /* LatheConsoleParam order */
 	bool stored[LATHE_SNAPSHOT_COUNT];        /* snapshot n+1 holds settings */
 	LatheSettings snapshot[LATHE_SNAPSHOT_COUNT];
+	int connections;                           /* "connect PORT PEER" lines */
+	LatheConnection connection[LATHE_SESSION_CONNECTIONS];
 } LatheSession;
 
 /* Where a plain chain path ("/eq/1/gain", no /a or /b) goes. */
@@ -78,8 +89,14 @@ bool lathe_session_load(const char *file, LatheSession *s, FILE *warnings,
 bool lathe_preset_load(const char *file, LatheSettings *chain, FILE *warnings,
 		       char *err, size_t err_size);
 
-/* Write the console controls, both chains in full (every value and the
- * order) and every stored snapshot. Atomic: a temporary file beside the
+/* Add "connect PORT PEER" (PORT one of lathe_port_names); false with err
+ * for an unknown port or a full list. A connection already there is not
+ * added twice. */
+bool lathe_session_connect(LatheSession *s, const char *port, const char *peer, char *err,
+			   size_t err_size);
+
+/* Write the console controls, the connections, both chains in full (every
+ * value and the order) and every stored snapshot. Atomic: a temporary file beside the
  * target, fsync, rename, so a crash leaves the old file or the new one. */
 bool lathe_session_save(const char *file, const LatheSession *s, char *err, size_t err_size);
 

@@ -48,6 +48,7 @@ bool lathe_state_load(LatheState *st, const char *file, FILE *warnings, char *er
 		return false;
 	set_file(st, file);
 	st->dirty = false;
+	st->connections_loaded = true;
 	lathe_state_sync(st);
 	return true;
 }

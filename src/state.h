@@ -28,6 +28,7 @@ typedef struct {
 	float sent_console[LATHE_CONSOLE_PARAM_COUNT];
 	char *file;             /* the session file, or NULL */
 	bool dirty;             /* changed since loaded or saved */
+	bool connections_loaded; /* a load brought connections for the host to make */
 	LatheProcess *process;  /* the audio side, NULL while JACK is away */
 } LatheState;
 

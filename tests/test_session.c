@@ -72,6 +72,13 @@ static void test_round_trip(void **state)
 	randomise(&s.snapshot[15], 4);
 	s.stored[15] = true;
 	char file[128], err[512];
+	/* Connections, a peer name with a space included (JACK allows it). */
+	assert_true(lathe_session_connect(&s, "in_L", "system:capture_1", err, sizeof(err)));
+	assert_true(lathe_session_connect(&s, "mon_R", "my player:out 2", err, sizeof(err)));
+	assert_true(lathe_session_connect(&s, "in_L", "system:capture_1", err, sizeof(err)));
+	assert_int_equal(s.connections, 2);
+	assert_false(lathe_session_connect(&s, "in_X", "system:capture_1", err, sizeof(err)));
+	assert_non_null(strstr(err, "in_X"));
 	path_in_dir(file, sizeof(file), "round.session");
 	assert_true(lathe_session_save(file, &s, err, sizeof(err)));
 	lathe_session_default(&back);
