@@ -283,7 +283,7 @@ int lathe_headless_main(int argc, char **argv)
 	current = &hd;
 	g_set_printerr_handler(printerr_handler);
 	hd.loop = g_main_loop_new(NULL, FALSE);
-	hd.host = lathe_host_new(hd.state, client_name, server_name);
+	hd.host = lathe_host_new(hd.state, client_name, server_name, false);
 	for (guint i = 0; i < connects->len; i++) {
 		char *c = g_strdup(connects->pdata[i]);
 		char *eq = strchr(c, '=');

@@ -41,6 +41,7 @@ struct LatheHost {
 	uint32_t rate;
 	LatheMeters *meters;
 	double meters_rate;
+	bool spectrum;
 
 	GArray *wanted; /* Wanted */
 	guint tick_id, retry_id;
@@ -187,12 +188,13 @@ static void jack_message(const char *msg)
 
 /* ---------------------------------------------------------- connections */
 
-static const char *peer_name(const LatheHost *h, int port, const char *peer, const char **dst)
+/* Connect one of our ports and a peer, in JACK's direction (output to
+ * input); 0 or JACK's error code. */
+static int connect_ports(LatheHost *h, int port, const char *peer)
 {
-	/* Returns the source port's name; *dst the destination's. */
 	const char *ours = jack_port_name(h->ports[port]);
-	*dst = lathe_port_is_input(port) ? ours : peer;
-	return lathe_port_is_input(port) ? peer : ours;
+	return lathe_port_is_input(port) ? jack_connect(h->client, peer, ours)
+					 : jack_connect(h->client, ours, peer);
 }
 
 static bool is_wanted(const LatheHost *h, int port, const char *peer)
@@ -243,10 +245,10 @@ static void restore_connections(LatheHost *h)
 		jack_port_t *peer = jack_port_by_name(h->client, w->peer);
 		if (!peer || jack_port_connected_to(h->ports[w->port], w->peer))
 			continue;
-		const char *dst, *src = peer_name(h, w->port, w->peer, &dst);
-		int err = jack_connect(h->client, src, dst);
+		int err = connect_ports(h, w->port, w->peer);
 		if (err)
-			g_printerr("lathe: cannot connect %s to %s (error %d)\n", src, dst, err);
+			g_printerr("lathe: cannot connect %s and %s (JACK error %d)\n",
+				   lathe_port_names[w->port], w->peer, err);
 	}
 }
 
@@ -350,7 +352,7 @@ static bool open_client(LatheHost *h)
 	}
 	if (!h->meters || h->meters_rate != h->rate) {
 		lathe_meters_free(h->meters);
-		h->meters = lathe_meters_new(h->rate);
+		h->meters = lathe_meters_new(h->rate, h->spectrum);
 		h->meters_rate = h->rate;
 	}
 	restore_connections(h);
@@ -440,10 +442,12 @@ static gboolean tick_cb(gpointer data)
 
 /* ---------------------------------------------------------------- public */
 
-LatheHost *lathe_host_new(LatheState *state, const char *client_name, const char *server_name)
+LatheHost *lathe_host_new(LatheState *state, const char *client_name, const char *server_name,
+			  bool spectrum)
 {
 	LatheHost *h = g_new0(LatheHost, 1);
 	h->state = state;
+	h->spectrum = spectrum;
 	h->client_name = g_strdup(client_name ? client_name : "lathe");
 	h->server_name = server_name ? g_strdup(server_name) : NULL;
 	h->wanted = g_array_new(FALSE, FALSE, sizeof(Wanted));

@@ -44,10 +44,12 @@ typedef struct {
 
 /* Non-RT. A host for the state; it connects at once if a server runs, and
  * keeps trying every second if not. client_name NULL: "lathe"; server_name
- * NULL: $JACK_DEFAULT_SERVER or the default. Messages (connected, server
+ * NULL: $JACK_DEFAULT_SERVER or the default; spectrum: whether the meters
+ * compute spectra (see lathe_meters_new). Messages (connected, server
  * gone, latency) go to stderr with the prefix "lathe: ". Adds its sources
  * to the default GLib main context. NULL when out of memory. */
-LatheHost *lathe_host_new(LatheState *state, const char *client_name, const char *server_name);
+LatheHost *lathe_host_new(LatheState *state, const char *client_name, const char *server_name,
+			  bool spectrum);
 /* Close the client and remove the main-loop sources. NULL-safe. */
 void lathe_host_free(LatheHost *host);
 

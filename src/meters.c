@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-LatheMeters *lathe_meters_new(double rate)
+LatheMeters *lathe_meters_new(double rate, bool spectrum)
 {
 	LatheMeters *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -13,7 +13,7 @@ LatheMeters *lathe_meters_new(double rate)
 		sizeof(float) * 2 * LATHE_TAP_COUNT * LATHE_METER_RECORD_FRAMES;
 	bool ok = (m->buffer = malloc(m->buffer_size)) != NULL;
 	for (int t = 0; t < LATHE_TAP_COUNT; t++)
-		ok = ok && (m->tap[t] = lathe_meter_new(rate, 2, true));
+		ok = ok && (m->tap[t] = lathe_meter_new(rate, 2, spectrum));
 	if (!ok) {
 		lathe_meters_free(m);
 		return NULL;

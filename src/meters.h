@@ -19,9 +19,10 @@ typedef struct {
 	size_t buffer_size;
 } LatheMeters;
 
-/* Non-RT. Meters (with spectrum) for every tap at the rate. NULL when out
- * of memory. */
-LatheMeters *lathe_meters_new(double rate);
+/* Non-RT. Meters for every tap at the rate, with a spectrum if asked (the
+ * GTK console; headless has no use for one, and it is most of the cost).
+ * NULL when out of memory. */
+LatheMeters *lathe_meters_new(double rate, bool spectrum);
 /* NULL-safe. */
 void lathe_meters_free(LatheMeters *meters);
 

@@ -494,7 +494,7 @@ static void test_meter_ring_slow_reader(void **state)
 	lathe_engine_status(e, &st);
 	assert_true(st.dropped > 0);
 
-	LatheMeters *m = lathe_meters_new(RATE);
+	LatheMeters *m = lathe_meters_new(RATE, true);
 	assert_non_null(m);
 	assert_true(lathe_meters_poll(m, lathe_engine_meter_ring(e)) > 0);
 	process(e, &r, 3 * n / 4, n, 64); /* n is a whole number of 10 ms records */

@@ -82,7 +82,7 @@ static double time_engine(const LatheSettings *s, double *meters_s, double *p999
 	double best = 1e9;
 	for (int run = 0; run < RUNS; run++) {
 		LatheEngine *e = lathe_engine_new(RATE);
-		LatheMeters *m = lathe_meters_new(RATE);
+		LatheMeters *m = lathe_meters_new(RATE, true);
 		for (int k = 0; k < 2; k++) {
 			lathe_engine_apply(e, (LatheChainId)k, s);
 			lathe_engine_maintain(e, (LatheChainId)k, s->value);
