@@ -15,7 +15,8 @@ started=""
 cleanup() {
 	[ -n "$started" ] && kill "$started" 2>/dev/null && wait "$started" 2>/dev/null
 }
-trap cleanup EXIT INT TERM
+# HUP too: closing the terminal must not leave the server running.
+trap cleanup EXIT HUP INT TERM
 
 connect=""
 if jack_lsp >/dev/null 2>&1; then

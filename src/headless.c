@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -27,6 +28,7 @@ typedef struct {
 	LatheState *state;
 	LatheHost *host;
 	bool status_tty;   /* redraw one line in place */
+	bool stdin_tty;    /* commands typed on a terminal */
 	bool status_drawn; /* a status line is on the terminal now */
 	guint stdin_id;
 } Headless;
@@ -46,12 +48,13 @@ static void printerr_handler(const gchar *text)
 
 /* ------------------------------------------------------------- status */
 
-static void level(GString *s, const char *label, float db, const char *unit)
+/* " LABEL -12.3" (or " LABEL  --.-" with nothing to measure yet). */
+static void level(GString *s, const char *label, float db)
 {
 	if (isfinite(db))
-		g_string_append_printf(s, "  %s %5.1f%s", label, (double)db, unit);
+		g_string_append_printf(s, " %s %5.1f", label, (double)db);
 	else
-		g_string_append_printf(s, "  %s  --.-%s", label, unit);
+		g_string_append_printf(s, " %s  --.-", label);
 }
 
 static void status_text(Headless *hd, GString *s)
@@ -59,28 +62,35 @@ static void status_text(Headless *hd, GString *s)
 	LatheHostStatus hs;
 	lathe_host_status(hd->host, &hs);
 	if (!hs.connected) {
-		g_string_append_printf(s, "lathe  no JACK server \"%s\": waiting (state kept)  xruns %u",
+		g_string_append_printf(s, "no JACK server \"%s\": waiting (state kept)  xruns %u",
 				       hs.server, hs.xruns);
 		return;
 	}
 	static const char *const sources[] = { "A", "B", "input", "ref" };
 	const float *console = hd->state->session.console;
 	int chain = (int)console[LATHE_CONSOLE_CHAIN];
-	g_string_append_printf(s, "lathe  print %s  mon %s", chain ? "B" : "A",
+	/* Within 80 columns up to the gain reduction (units: LUFS, dBTP). */
+	g_string_append_printf(s, "print %s mon %s", chain ? "B" : "A",
 			       sources[(int)console[LATHE_CONSOLE_SOURCE]]);
 	if ((int)console[LATHE_CONSOLE_OSC_MODE] != 0)
-		g_string_append(s, "  osc");
+		g_string_append(s, " osc");
 	LatheMeters *m = lathe_host_meters(hd->host);
-	if (m) {
+	if (!m) {
+		g_string_append_printf(s, "  DSP %.1f%%  xruns %u", (double)hs.dsp_load, hs.xruns);
+	} else {
 		/* The print's loudness and peak: what a delivery is judged by. */
 		LatheMeterReading r;
 		lathe_meter_read(m->tap[chain ? LATHE_TAP_B : LATHE_TAP_A], &r);
-		level(s, "M", r.momentary, "");
-		level(s, "S", r.short_term, "");
-		level(s, "I", r.integrated, " LUFS");
+		g_string_append(s, " ");
+		level(s, "M", r.momentary);
+		level(s, "S", r.short_term);
+		level(s, "I", r.integrated);
+		g_string_append(s, " LUFS ");
 		float tp = fmaxf(r.true_peak_hold[0], r.true_peak_hold[1]);
-		level(s, "TP", tp, " dBTP");
-		/* Gain reduction of the print chain's dynamics, deepest per module. */
+		level(s, "TP", tp);
+		g_string_append_printf(s, "  DSP %.1f%%  xruns %u", (double)hs.dsp_load, hs.xruns);
+		/* Gain reduction of the print chain's dynamics, deepest per module;
+		 * last, so a narrow terminal cuts this and nothing else. */
 		g_string_append(s, "  GR");
 		for (int mod = 0; mod < LATHE_MODULE_COUNT; mod++) {
 			int n = m->status.gr_count[chain][mod];
@@ -92,8 +102,21 @@ static void status_text(Headless *hd, GString *s)
 			g_string_append_printf(s, " %s %.1f", lathe_module_classes[mod]->name, (double)gr);
 		}
 	}
-	g_string_append_printf(s, "  DSP %4.1f%%  xruns %u  %u Hz/%u  latency %d", (double)hs.dsp_load,
-			       hs.xruns, hs.rate, hs.period, hs.latency);
+	/* Rate, period and latency change rarely: stderr says when. Lines for
+	 * a log (--status) carry them anyway. */
+	if (!hd->status_tty)
+		g_string_append_printf(s, "  %u Hz  %u frames  latency %d", hs.rate, hs.period,
+				       hs.latency);
+}
+
+/* Columns of the terminal: the line is cut to fit, or a wrapped line would
+ * defeat the carriage return that redraws it. */
+static size_t terminal_width(void)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
+		return ws.ws_col;
+	return 80;
 }
 
 static gboolean status_cb(gpointer data)
@@ -102,6 +125,12 @@ static gboolean status_cb(gpointer data)
 	GString *s = g_string_new(NULL);
 	status_text(hd, s);
 	if (hd->status_tty) {
+		/* Cut at the last whole item that fits. */
+		size_t width = terminal_width() - 1;
+		while (s->len > width) {
+			char *gap = g_strrstr_len(s->str, (gssize)width, "  ");
+			g_string_truncate(s, gap ? (size_t)(gap - s->str) : width);
+		}
 		printf("\r\033[K%s", s->str);
 		hd->status_drawn = true;
 	} else {
@@ -181,8 +210,12 @@ static gboolean stdin_cb(GIOChannel *ch, GIOCondition cond, gpointer data)
 		g_free(line);
 		if (st == G_IO_STATUS_AGAIN)
 			return G_SOURCE_CONTINUE;
-		/* End of input (or an error): the console goes on without it. */
+		/* End of input. From a terminal (Ctrl-D, or the terminal gone) it
+		 * ends the console, as in any terminal program; from a pipe or
+		 * /dev/null the console goes on without it. */
 		hd->stdin_id = 0;
+		if (hd->stdin_tty)
+			g_main_loop_quit(hd->loop);
 		return G_SOURCE_REMOVE;
 	}
 }
@@ -194,9 +227,16 @@ static gboolean quit_cb(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* SIGHUP has two meanings by tradition: to a program on a terminal, the
+ * terminal has gone (so it stops, and `make demo` can stop its server);
+ * to a service, reload the configuration. */
 static gboolean hup_cb(gpointer data)
 {
-	reload(data);
+	Headless *hd = data;
+	if (hd->stdin_tty)
+		g_main_loop_quit(hd->loop);
+	else
+		reload(hd);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -280,6 +320,8 @@ int lathe_headless_main(int argc, char **argv)
 		return status;
 	}
 
+	/* Changes are counted from here: the command line is how it started. */
+	hd.state->dirty = false;
 	current = &hd;
 	g_set_printerr_handler(printerr_handler);
 	hd.loop = g_main_loop_new(NULL, FALSE);
@@ -301,6 +343,7 @@ int lathe_headless_main(int argc, char **argv)
 	g_io_channel_set_flags(in, G_IO_FLAG_NONBLOCK, NULL);
 	hd.stdin_id = g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_cb, &hd);
 	hd.status_tty = isatty(STDOUT_FILENO);
+	hd.stdin_tty = isatty(STDIN_FILENO);
 	guint status_id = 0;
 	if (hd.status_tty || status_lines)
 		status_id = g_timeout_add(hd.status_tty ? STATUS_TTY_MS : STATUS_LOG_MS, status_cb, &hd);

@@ -27,8 +27,9 @@
 #define XRUN_NOTE_US (10 * G_USEC_PER_SEC) /* at most one xrun note per 10 s */
 
 typedef struct {
-	int port;   /* LathePortId */
-	char *peer; /* full name of the other port */
+	int port;        /* LathePortId */
+	char *peer;      /* full name of the other port */
+	bool complained; /* a failure to connect is said once */
 } Wanted;
 
 struct LatheHost {
@@ -223,7 +224,7 @@ static void add_wanted(LatheHost *h, int port, const char *peer)
 {
 	if (is_wanted(h, port, peer))
 		return;
-	Wanted w = { port, g_strdup(peer) };
+	Wanted w = { port, g_strdup(peer), false };
 	g_array_append_val(h->wanted, w);
 	wanted_to_session(h);
 }
@@ -241,14 +242,15 @@ static void wanted_from_session(LatheHost *h)
 static void restore_connections(LatheHost *h)
 {
 	for (guint i = 0; i < h->wanted->len; i++) {
-		const Wanted *w = &g_array_index(h->wanted, Wanted, i);
+		Wanted *w = &g_array_index(h->wanted, Wanted, i);
 		jack_port_t *peer = jack_port_by_name(h->client, w->peer);
 		if (!peer || jack_port_connected_to(h->ports[w->port], w->peer))
 			continue;
 		int err = connect_ports(h, w->port, w->peer);
-		if (err)
+		if (err && !w->complained)
 			g_printerr("lathe: cannot connect %s and %s (JACK error %d)\n",
 				   lathe_port_names[w->port], w->peer, err);
+		w->complained = err != 0;
 	}
 }
 
