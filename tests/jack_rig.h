@@ -85,6 +85,7 @@ typedef struct {
 	char dir[64];    /* temporary directory, removed at teardown */
 	char server[64]; /* the private server's name */
 	int period;      /* its current period, frames */
+	int rate;        /* its rate, Hz: what captures are recorded at */
 	RigProc *jackd;  /* the current server process (restartable) */
 	RigProc procs[RIG_MAX_PROCS];
 	int nprocs;
@@ -189,8 +190,10 @@ static inline RigAudio rig_wav_read(const char *path)
 	SNDFILE *f = sf_open(path, SFM_READ, &info);
 	if (!f)
 		fail_msg("cannot read %s: %s", path, sf_strerror(NULL));
-	if (info.samplerate != RIG_RATE)
-		fail_msg("%s: %d Hz, expected %d", path, info.samplerate, RIG_RATE);
+	/* Test files are written at RIG_RATE; captures are at the server's. */
+	int want = rig.rate ? rig.rate : RIG_RATE;
+	if (info.samplerate != want)
+		fail_msg("%s: %d Hz, expected %d", path, info.samplerate, want);
 	RigAudio a = { (int)info.frames, info.channels, NULL };
 	a.data = malloc(sizeof(float) * (a.frames ? (size_t)a.frames * a.channels : 1));
 	if (sf_readf_float(f, a.data, a.frames) != a.frames)
@@ -461,22 +464,30 @@ static inline bool rig_port_wait(const char *port, bool present, double seconds)
 /* Start (or restart) the private server at `period` frames, and wait until
  * a client can see its ports. `playback` ports: 2, or more for tests that
  * need system:playback_3. */
-static inline void rig_server_start(int period, int playback)
+static inline void rig_server_start_at(int rate, int period, int playback)
 {
-	char p[16], pb[16];
+	char r[16], p[16], pb[16];
+	snprintf(r, sizeof(r), "%d", rate);
 	snprintf(p, sizeof(p), "%d", period);
 	snprintf(pb, sizeof(pb), "%d", playback);
 	/* -r: no real-time; -S: synchronous (see the top of this file). */
-	char *argv[] = { "jackd", "-n", rig.server, "-r", "-S", "-d", "dummy", "-r", "48000",
+	char *argv[] = { "jackd", "-n", rig.server, "-r", "-S", "-d", "dummy", "-r", r,
 			 "-p", p, "-C", "2", "-P", pb, NULL };
 	rig.jackd = rig_spawn("jackd", "jackd.log", false, argv);
 	rig.period = period;
+	rig.rate = rate;
 	/* A few seconds: jackd is ready in about 100 ms on an idle machine. */
 	if (!rig_port_wait("system:capture_1", true, 5.0)) {
 		char *log = rig_log(rig.jackd);
 		fail_msg("jackd -n %s did not come up within 5 s%s; its output:\n%s", rig.server,
 			 rig_alive(rig.jackd) ? "" : " (it exited)", log);
 	}
+}
+
+/* The same at 48 kHz, the rate of every test file. */
+static inline void rig_server_start(int period, int playback)
+{
+	rig_server_start_at(48000, period, playback);
 }
 
 /* The rig's part of a cmocka setup: a temporary directory, a server name

@@ -443,6 +443,27 @@ static void test_reported_latency_is_measured(void **state)
 }
 
 /* The peak of lathe:out_L over its last 0.2 s, in dBFS, from a 0.5 s capture. */
+/* The frequency of the tone on channel 0 from frame `from` to the end:
+ * positive-going zero crossings, placed between samples by linear
+ * interpolation (good to 0.01 Hz over a second of a clean sine). */
+static double tone_frequency(const RigAudio *a, int from, double rate)
+{
+	double first = -1, last = -1;
+	int crossings = 0;
+	for (int i = from + 1; i < a->frames; i++) {
+		float x0 = rig_at(a, i - 1, 0), x1 = rig_at(a, i, 0);
+		if (x0 < 0 && x1 >= 0) {
+			double t = i - 1 + x0 / (x0 - x1);
+			if (first < 0)
+				first = t;
+			last = t;
+			crossings++;
+		}
+	}
+	assert_true(crossings > 1);
+	return (crossings - 1) * rate / (last - first);
+}
+
 static double print_level(const char *tag)
 {
 	char name[64];
@@ -560,22 +581,38 @@ static void test_server_restart(void **state)
 	rig_sleep(0.5);
 	assert_true(rig_alive(lathe));
 
+	/* The server comes back at another rate and period: the engine must be
+	 * rebuilt for the new rate, not run at the old one. */
 	mark = rig_log_size(lathe);
-	rig_server_start(64, 4);
+	rig_server_start_at(44100, 128, 4);
 	/* lathe retries every second; 10 s is the contract. */
 	double t0 = rig_now();
 	if (!rig_wait_log(lathe, mark, "lathe: JACK: client \"lathe\"", 10.0, &log))
 		fail_msg("lathe did not reconnect within 10 s of the server's return%s:\n%s",
 			 rig_alive(lathe) ? "" : " (it exited)", log);
+	if (!strstr(log + mark, "44100 Hz, 128 frames"))
+		fail_msg("lathe did not take the new server's rate and period:\n%s", log + mark);
 	free(log);
 	double left = 10.0 - (rig_now() - t0);
 	if (!wait_connections(5, left > 0.5 ? left : 0.5))
 		fail_msg("after the restart, %d of the 5 connections are back", connections_present());
 	print_message("back with 5 connections %.1f s after the server\n", rig_now() - t0);
 	/* The state was kept: the oscillator switched on before the loss plays
-	 * its default -18 dBFS sine (0.05 dB: as in test_oscillator). */
-	double db = print_level("restart");
+	 * its default -18 dBFS sine (0.05 dB: at 44.1 kHz the sample nearest a
+	 * 1 kHz peak is at most 0.022 dB below it, cos(pi 1000/44100)). And a
+	 * sine at the new rate: an engine left at 48 kHz would still peak at
+	 * -18 dBFS, so the frequency is checked too. */
+	const char *ports[] = { "lathe:out_L" };
+	RigProc *cap = rig_capture(rig_path("restart.wav"), ports, 1, 0.5);
+	RigAudio a = rig_capture_read(cap, rig_path("restart.wav"), 5.0, false);
+	int from = a.frames / 2;
+	double db = test_db(peak_of(&a, 0, from, a.frames));
+	double freq = tone_frequency(&a, from, 44100.0);
+	print_message("after the restart: %.3f Hz, peak %.3f dBFS\n", freq, db);
 	assert_true(fabs(db - (-18.0)) <= 0.05);
+	/* +-1 Hz as in test_oscillator; an engine left at 48 kHz plays 918.75 Hz. */
+	assert_true(fabs(freq - 1000.0) <= 1.0);
+	rig_audio_free(&a);
 	assert_true(rig_alive(lathe));
 }
 
@@ -727,25 +764,11 @@ static void test_oscillator(void **state)
 	RigProc *cap = rig_capture(rig_path("osc.wav"), ports, 1, 1.5);
 	RigAudio a = rig_capture_read(cap, rig_path("osc.wav"), 5.0, false);
 	assert_true(a.frames >= RATE * 5 / 4);
-	/* The last second: positive-going zero crossings, placed between
-	 * samples by linear interpolation. */
+	/* The last second. */
 	int from = a.frames - RATE;
-	double first = -1, last = -1;
-	int crossings = 0;
-	for (int i = from + 1; i < a.frames; i++) {
-		float x0 = rig_at(&a, i - 1, 0), x1 = rig_at(&a, i, 0);
-		if (x0 < 0 && x1 >= 0) {
-			double t = i - 1 + x0 / (x0 - x1);
-			if (first < 0)
-				first = t;
-			last = t;
-			crossings++;
-		}
-	}
-	assert_true(crossings > 1);
-	double freq = (crossings - 1) * RATE / (last - first);
+	double freq = tone_frequency(&a, from, RATE);
 	double db = test_db(peak_of(&a, 0, from, a.frames));
-	print_message("oscillator: %.3f Hz, %d crossings, peak %.3f dBFS\n", freq, crossings, db);
+	print_message("oscillator: %.3f Hz, peak %.3f dBFS\n", freq, db);
 	/* +-1 Hz: the contract; the measurement itself is good to 0.01 Hz. */
 	assert_true(fabs(freq - 1000.0) <= 1.0);
 	/* +-0.05 dB: the contract. A sampled sine's peak can fall up to half a
