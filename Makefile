@@ -40,7 +40,7 @@ CORE_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
 CORE_OBJ = $(patsubst %.c,$(B)/%.o,$(DSP_SRC) $(CORE_SRC))
 TESTS = $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
-.PHONY: all check test bench deps install uninstall clean pkgcheck check-sanitize demo
+.PHONY: all check test bench bench-run deps install uninstall clean pkgcheck check-sanitize demo
 # Keep test objects between runs (they are intermediate files of a pattern chain).
 .SECONDARY:
 all: lathe
@@ -93,8 +93,14 @@ demo: deps
 	@$(MAKE) --no-print-directory lathe
 	@sh share/demo.sh
 
-# The offline figures, then the console on a real JACK server beside JAMin.
-bench: lathe $(B)/tests/bench/bench $(B)/tests/rt_probe.so
+# The offline figures, then the console on a real JACK server beside JAMin
+# (the peer to beat, which needs a display: Xvfb gives it one).
+BENCH_PACKAGES = jamin xvfb
+bench: deps
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(BENCH_PACKAGES)"
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: lathe $(B)/tests/bench/bench $(B)/tests/rt_probe.so
 	@$(B)/tests/bench/bench
 	@LATHE=./lathe LATHE_PROBE=$(B)/tests/rt_probe.so sh tests/bench/jack_bench.sh
 
