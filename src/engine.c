@@ -290,6 +290,11 @@ void lathe_engine_set_chain(LatheEngine *e, LatheChainId chain, int id, float va
 	lathe_chain_set(e->chain[chain], id, value);
 }
 
+float lathe_engine_chain_value(const LatheEngine *e, LatheChainId chain, int id)
+{
+	return lathe_chain_get(e->chain[chain], id);
+}
+
 bool lathe_engine_set_order(LatheEngine *e, LatheChainId chain,
 			    const LatheModuleId order[LATHE_MODULE_COUNT])
 {

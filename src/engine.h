@@ -84,6 +84,8 @@ void lathe_engine_apply(LatheEngine *engine, LatheChainId chain, const LatheSett
  * never moves the print; selecting the other chain while the monitor plays
  * the selected one takes the monitor along (the A/B toggle is heard). */
 void lathe_engine_set_console(LatheEngine *engine, int param, float value);
+/* RT-safe. The value a chain parameter is set to (gliding to) in a chain. */
+float lathe_engine_chain_value(const LatheEngine *engine, LatheChainId chain, int id);
 /* RT-safe. The value a console control is set to. */
 float lathe_engine_console(const LatheEngine *engine, int param);
 /* RT-safe. Finish every glide and fade at once and clear all signal state

@@ -9,6 +9,7 @@
  */
 #include "headless.h"
 
+#include <fcntl.h>
 #include <glib-unix.h>
 #include <glib.h>
 #include <math.h>
@@ -143,18 +144,33 @@ static gboolean status_cb(gpointer data)
 
 /* ------------------------------------------------------------ commands */
 
+/* Load a session, its warnings and the outcome said through g_printerr
+ * (so they never land in the middle of the status line). */
+static void load(Headless *hd, const char *file)
+{
+	char err[512], *warnings = NULL;
+	size_t size = 0;
+	FILE *w = open_memstream(&warnings, &size);
+	bool ok = lathe_state_load(hd->state, file, w, err, sizeof(err));
+	if (w)
+		fclose(w);
+	if (warnings && *warnings)
+		g_printerr("lathe: %s", warnings);
+	free(warnings);
+	if (ok)
+		g_printerr("lathe: session %s loaded\n", file);
+	else
+		g_printerr("lathe: %s (not loaded; the console keeps its state)\n", err);
+}
+
 static void reload(Headless *hd)
 {
 	if (!hd->state->file) {
 		g_printerr("lathe: SIGHUP: no session file to reload (start with --session FILE)\n");
 		return;
 	}
-	char err[512];
 	char *file = g_strdup(hd->state->file);
-	if (lathe_state_load(hd->state, file, stderr, err, sizeof(err)))
-		g_printerr("lathe: session %s loaded\n", file);
-	else
-		g_printerr("lathe: %s (not loaded; the console keeps its state)\n", err);
+	load(hd, file);
 	g_free(file);
 }
 
@@ -167,11 +183,7 @@ static void command(Headless *hd, char *line)
 	if (!*line || *line == '#')
 		return;
 	if (g_str_has_prefix(line, "load ")) {
-		const char *file = g_strstrip(line + 5);
-		if (lathe_state_load(hd->state, file, stderr, err, sizeof(err)))
-			g_printerr("lathe: session %s loaded\n", file);
-		else
-			g_printerr("lathe: %s (not loaded; the console keeps its state)\n", err);
+		load(hd, g_strstrip(line + 5));
 		return;
 	}
 	if (strcmp(line, "save") == 0 || g_str_has_prefix(line, "save ")) {
@@ -195,11 +207,16 @@ static void command(Headless *hd, char *line)
 		g_printerr("lathe: warning: %s\n", err);
 }
 
+/* Lines handled per dispatch: a fast writer must not keep signals, the
+ * host's tick and the meters waiting (the watch fires again at once while
+ * lines are left in the channel's buffer). */
+#define STDIN_LINES_PER_DISPATCH 256
+
 static gboolean stdin_cb(GIOChannel *ch, GIOCondition cond, gpointer data)
 {
 	(void)cond;
 	Headless *hd = data;
-	for (;;) {
+	for (int n = 0; n < STDIN_LINES_PER_DISPATCH; n++) {
 		char *line = NULL;
 		GIOStatus st = g_io_channel_read_line(ch, &line, NULL, NULL, NULL);
 		if (st == G_IO_STATUS_NORMAL) {
@@ -212,12 +229,29 @@ static gboolean stdin_cb(GIOChannel *ch, GIOCondition cond, gpointer data)
 			return G_SOURCE_CONTINUE;
 		/* End of input. From a terminal (Ctrl-D, or the terminal gone) it
 		 * ends the console, as in any terminal program; from a pipe or
-		 * /dev/null the console goes on without it. */
+		 * /dev/null the console goes on without it. A read error (a
+		 * background job's terminal: EIO) only stops reading. */
 		hd->stdin_id = 0;
-		if (hd->stdin_tty)
+		if (st == G_IO_STATUS_EOF && hd->stdin_tty)
 			g_main_loop_quit(hd->loop);
 		return G_SOURCE_REMOVE;
 	}
+	return G_SOURCE_CONTINUE;
+}
+
+/* Whether to read commands from stdin: not if it was closed at start (see
+ * stdin_open), nor from a terminal that belongs to another process group (started with &): reading
+ * it would stop the whole console, audio included, with SIGTTIN. */
+static bool stdin_usable(bool open_at_start)
+{
+	if (!open_at_start)
+		return false;
+	if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) != getpgrp())
+		return false;
+	/* Put in the background later (Ctrl-Z, bg), a read fails with EIO
+	 * instead of stopping the console. */
+	signal(SIGTTIN, SIG_IGN);
+	return true;
 }
 
 static gboolean quit_cb(gpointer data)
@@ -250,8 +284,22 @@ static int usage_error(const char *fmt, const char *arg)
 	return 2;
 }
 
+/* True if fd 0 is open. If not, it is pointed at /dev/null, before GLib or
+ * JACK open anything: a file of theirs that took number 0 would be read as
+ * our stdin. Call first. */
+static bool stdin_open(void)
+{
+	if (fcntl(STDIN_FILENO, F_GETFD) != -1)
+		return true;
+	int fd = open("/dev/null", O_RDONLY);
+	if (fd > STDIN_FILENO)
+		close(fd);
+	return false;
+}
+
 int lathe_headless_main(int argc, char **argv)
 {
+	bool stdin_was_open = stdin_open();
 	const char *client_name = NULL, *server_name = getenv("JACK_DEFAULT_SERVER");
 	bool status_lines = false;
 	char err[512];
@@ -262,6 +310,13 @@ int lathe_headless_main(int argc, char **argv)
 		return 1;
 	}
 	/* The session first, so that --set overrides it whatever the order. */
+	int sessions = 0;
+	for (int i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "--session") == 0 && ++sessions > 1) {
+			fprintf(stderr, "lathe: give --session once (load more later with 'load FILE')\n");
+			lathe_state_free(hd.state);
+			return 2;
+		}
 	for (int i = 1; i < argc - 1; i++)
 		if (strcmp(argv[i], "--session") == 0) {
 			if (!lathe_state_load(hd.state, argv[++i], stderr, err, sizeof(err))) {
@@ -291,7 +346,7 @@ int lathe_headless_main(int argc, char **argv)
 			for (int p = 0; eq && p < LATHE_PORT_COUNT; p++)
 				ours = ours || (strlen(lathe_port_names[p]) == (size_t)(eq - c) &&
 						strncmp(c, lathe_port_names[p], (size_t)(eq - c)) == 0);
-			if (!ours)
+			if (!ours || !eq[1])
 				status = usage_error("--connect takes PORT=PEER with PORT one of in_L in_R "
 						     "ref_L ref_R out_L out_R mon_L mon_R, not '%s'", c);
 			else
@@ -335,20 +390,30 @@ int lathe_headless_main(int argc, char **argv)
 	}
 	g_ptr_array_free(connects, TRUE);
 
-	g_unix_signal_add(SIGINT, quit_cb, &hd);
-	g_unix_signal_add(SIGTERM, quit_cb, &hd);
-	g_unix_signal_add(SIGHUP, hup_cb, &hd);
-	GIOChannel *in = g_io_channel_unix_new(STDIN_FILENO);
-	g_io_channel_set_encoding(in, NULL, NULL);
-	g_io_channel_set_flags(in, G_IO_FLAG_NONBLOCK, NULL);
-	hd.stdin_id = g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_cb, &hd);
+	guint signals[] = {
+		g_unix_signal_add(SIGINT, quit_cb, &hd),
+		g_unix_signal_add(SIGTERM, quit_cb, &hd),
+		g_unix_signal_add(SIGHUP, hup_cb, &hd),
+	};
+	GIOChannel *in = NULL;
+	if (stdin_usable(stdin_was_open)) {
+		in = g_io_channel_unix_new(STDIN_FILENO);
+		g_io_channel_set_encoding(in, NULL, NULL);
+		g_io_channel_set_flags(in, G_IO_FLAG_NONBLOCK, NULL);
+		hd.stdin_id = g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_cb, &hd);
+		hd.stdin_tty = isatty(STDIN_FILENO);
+	}
 	hd.status_tty = isatty(STDOUT_FILENO);
-	hd.stdin_tty = isatty(STDIN_FILENO);
 	guint status_id = 0;
 	if (hd.status_tty || status_lines)
 		status_id = g_timeout_add(hd.status_tty ? STATUS_TTY_MS : STATUS_LOG_MS, status_cb, &hd);
 
 	g_main_loop_run(hd.loop);
+
+	/* The default actions back: if closing the client hangs (a stopped
+	 * server), a second Ctrl-C ends the process. */
+	for (size_t i = 0; i < G_N_ELEMENTS(signals); i++)
+		g_source_remove(signals[i]);
 
 	if (hd.status_drawn)
 		printf("\n");
@@ -356,7 +421,8 @@ int lathe_headless_main(int argc, char **argv)
 		g_source_remove(status_id);
 	if (hd.stdin_id)
 		g_source_remove(hd.stdin_id);
-	g_io_channel_unref(in);
+	if (in)
+		g_io_channel_unref(in);
 	lathe_host_free(hd.host);
 	g_set_printerr_handler(NULL);
 	current = NULL;

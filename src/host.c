@@ -27,10 +27,16 @@
 #define XRUN_NOTE_US (10 * G_USEC_PER_SEC) /* at most one xrun note per 10 s */
 
 typedef struct {
-	int port;        /* LathePortId */
-	char *peer;      /* full name of the other port */
-	bool complained; /* a failure to connect is said once */
+	int port;             /* LathePortId */
+	char *peer;           /* full name of the other port */
+	bool complained;      /* a failure to connect is said once */
+	gint64 missing_since; /* µs, while its peer exists unconnected; 0 otherwise */
 } Wanted;
+
+/* A connection undone while both ports exist is forgotten after this long
+ * (if it stays undone): long enough for a quitting client's ports to go,
+ * or a restarting one's to be reconnected. */
+#define FORGET_US (G_USEC_PER_SEC)
 
 struct LatheHost {
 	LatheState *state;
@@ -179,12 +185,14 @@ static void port_registration_cb(jack_port_id_t port, int registered, void *arg)
 
 /* JACK's own messages: dropped while we look for a server (every second
  * "cannot connect" would bury everything else), prefixed otherwise. */
-static bool jack_quiet;
+static atomic_bool jack_quiet; /* set by the main loop, read on JACK's threads */
 
 static void jack_message(const char *msg)
 {
-	if (!jack_quiet)
-		g_printerr("lathe: JACK: %s\n", msg);
+	/* Straight to stderr, not g_printerr: this runs on JACK's threads, and
+	 * the front-end's printerr handler belongs to the main loop. */
+	if (!atomic_load(&jack_quiet))
+		fprintf(stderr, "lathe: JACK: %s\n", msg);
 }
 
 /* ---------------------------------------------------------- connections */
@@ -198,18 +206,51 @@ static int connect_ports(LatheHost *h, int port, const char *peer)
 					 : jack_connect(h->client, ours, peer);
 }
 
-static bool is_wanted(const LatheHost *h, int port, const char *peer)
+static Wanted *find_wanted(const LatheHost *h, int port, const char *peer)
 {
 	for (guint i = 0; i < h->wanted->len; i++) {
-		const Wanted *w = &g_array_index(h->wanted, Wanted, i);
+		Wanted *w = &g_array_index(h->wanted, Wanted, i);
 		if (w->port == port && strcmp(w->peer, peer) == 0)
-			return true;
+			return w;
 	}
-	return false;
+	return NULL;
 }
 
-/* The session keeps the connections, so that a save writes them. */
-static void wanted_to_session(LatheHost *h)
+static bool peer_exists(const LatheHost *h, const char *peer)
+{
+	return h->client && jack_port_by_name(h->client, peer) != NULL;
+}
+
+static void forget_wanted(LatheHost *h, guint i)
+{
+	g_free(g_array_index(h->wanted, Wanted, i).peer);
+	g_array_remove_index(h->wanted, i);
+}
+
+/* Remember a connection. The list is bounded (a session holds as many):
+ * when full, the oldest one whose peer is absent makes room. */
+static void add_wanted(LatheHost *h, int port, const char *peer)
+{
+	if (!*peer || strlen(peer) >= LATHE_PEER_NAME_MAX || find_wanted(h, port, peer))
+		return;
+	if (h->wanted->len >= LATHE_SESSION_CONNECTIONS) {
+		guint i = 0;
+		while (i < h->wanted->len && peer_exists(h, g_array_index(h->wanted, Wanted, i).peer))
+			i++;
+		if (i == h->wanted->len) {
+			g_printerr("lathe: more than %d connections: %s to %s is not remembered\n",
+				   LATHE_SESSION_CONNECTIONS, lathe_port_names[port], peer);
+			return;
+		}
+		forget_wanted(h, i);
+	}
+	Wanted w = { .port = port, .peer = g_strdup(peer) };
+	g_array_append_val(h->wanted, w);
+}
+
+/* The session keeps the connections, so that a save writes them. Called
+ * after every change of the list. */
+static void publish_wanted(LatheHost *h)
 {
 	LatheSession *s = &h->state->session;
 	s->connections = 0;
@@ -220,22 +261,18 @@ static void wanted_to_session(LatheHost *h)
 	}
 }
 
-static void add_wanted(LatheHost *h, int port, const char *peer)
+/* A session just loaded brings its connections: they join the remembered
+ * ones (a load never disconnects anything). Done before anything else
+ * touches the list, which would overwrite the session's copy. */
+static void take_session_connections(LatheHost *h)
 {
-	if (is_wanted(h, port, peer))
+	if (!h->state->connections_loaded)
 		return;
-	Wanted w = { port, g_strdup(peer), false };
-	g_array_append_val(h->wanted, w);
-	wanted_to_session(h);
-}
-
-/* A session's connections join the wanted ones (a load never disconnects). */
-static void wanted_from_session(LatheHost *h)
-{
+	h->state->connections_loaded = false;
 	const LatheSession *s = &h->state->session;
 	for (int i = 0; i < s->connections; i++)
 		add_wanted(h, s->connection[i].port, s->connection[i].peer);
-	h->state->connections_loaded = false;
+	publish_wanted(h);
 }
 
 /* Make every wanted connection whose peer port exists now. */
@@ -243,8 +280,7 @@ static void restore_connections(LatheHost *h)
 {
 	for (guint i = 0; i < h->wanted->len; i++) {
 		Wanted *w = &g_array_index(h->wanted, Wanted, i);
-		jack_port_t *peer = jack_port_by_name(h->client, w->peer);
-		if (!peer || jack_port_connected_to(h->ports[w->port], w->peer))
+		if (!peer_exists(h, w->peer) || jack_port_connected_to(h->ports[w->port], w->peer))
 			continue;
 		int err = connect_ports(h, w->port, w->peer);
 		if (err && !w->complained)
@@ -254,9 +290,12 @@ static void restore_connections(LatheHost *h)
 	}
 }
 
-/* Learn the connections as they are: new ones are wanted from now on; a
- * wanted one that is gone while its peer port still exists was undone on
- * purpose, so it is forgotten. (One whose peer port went is kept.) */
+/* Learn the connections as they are: every connection of our ports is
+ * wanted from now on. A wanted one that is missing is forgotten only if it
+ * stays missing for FORGET_US while its peer port exists: then someone
+ * undid it on purpose. A peer that quits (JACK disconnects its ports
+ * before it removes them), restarts, or comes back and connects things of
+ * its own meanwhile keeps its place. */
 static void learn_connections(LatheHost *h)
 {
 	for (int port = 0; port < LATHE_PORT_COUNT; port++) {
@@ -265,17 +304,30 @@ static void learn_connections(LatheHost *h)
 			add_wanted(h, port, peers[i]);
 		jack_free(peers);
 	}
+	gint64 now = g_get_monotonic_time();
 	for (guint i = 0; i < h->wanted->len;) {
 		Wanted *w = &g_array_index(h->wanted, Wanted, i);
-		if (jack_port_by_name(h->client, w->peer) &&
-		    !jack_port_connected_to(h->ports[w->port], w->peer)) {
-			g_free(w->peer);
-			g_array_remove_index(h->wanted, i);
-		} else {
-			i++;
+		bool exists = peer_exists(h, w->peer);
+		if (!exists || jack_port_connected_to(h->ports[w->port], w->peer)) {
+			w->missing_since = 0;
+		} else if (!w->missing_since) {
+			w->missing_since = now;
+		} else if (now - w->missing_since > FORGET_US) {
+			forget_wanted(h, i);
+			continue;
 		}
+		i++;
 	}
-	wanted_to_session(h);
+	publish_wanted(h);
+}
+
+/* True while a missing connection waits for its verdict. */
+static bool connections_pending(const LatheHost *h)
+{
+	for (guint i = 0; i < h->wanted->len; i++)
+		if (g_array_index(h->wanted, Wanted, i).missing_since)
+			return true;
+	return false;
 }
 
 /* ------------------------------------------------------------ life cycle */
@@ -303,9 +355,9 @@ static bool open_client(LatheHost *h)
 {
 	jack_options_t options = JackNoStartServer | (h->server_name ? JackServerName : 0);
 	jack_status_t status;
-	jack_quiet = true;
+	atomic_store(&jack_quiet, true);
 	h->client = jack_client_open(h->client_name, options, &status, h->server_name);
-	jack_quiet = false;
+	atomic_store(&jack_quiet, false);
 	if (!h->client) {
 		if (!h->waiting_said)
 			g_printerr("lathe: no JACK server%s%s running; waiting for one\n",
@@ -342,11 +394,6 @@ static bool open_client(LatheHost *h)
 	jack_set_port_registration_callback(h->client, port_registration_cb, h);
 	jack_on_info_shutdown(h->client, shutdown_cb, h);
 
-	/* Lock what is mapped now (the engine's buffers above all) so the
-	 * process thread never waits for a page. Not MCL_FUTURE: with a small
-	 * memlock limit it would make later allocations fail. */
-	h->memory_locked = mlockall(MCL_CURRENT) == 0;
-
 	if (jack_activate(h->client)) {
 		g_printerr("lathe: cannot activate the JACK client\n");
 		close_client(h);
@@ -357,6 +404,12 @@ static bool open_client(LatheHost *h)
 		h->meters = lathe_meters_new(h->rate, h->spectrum);
 		h->meters_rate = h->rate;
 	}
+	/* Lock what is mapped now (the engine's buffers, the process thread's
+	 * stack, made by jack_activate) so the process thread never waits for
+	 * a page. Not MCL_FUTURE: with a small memlock limit it would make
+	 * later allocations fail. */
+	h->memory_locked = mlockall(MCL_CURRENT) == 0;
+	take_session_connections(h);
 	restore_connections(h);
 	h->latency_reported = atomic_load(&h->process->latency);
 	h->period_reported = atomic_load(&h->period);
@@ -409,9 +462,9 @@ static gboolean tick_cb(gpointer data)
 				"reconnecting when a server is back\n");
 		/* Closing what is left of the client: JACK complains that the
 		 * server is not running, which we know. */
-		jack_quiet = true;
+		atomic_store(&jack_quiet, true);
 		close_client(h);
-		jack_quiet = false;
+		atomic_store(&jack_quiet, false);
 		start_retrying(h);
 		return G_SOURCE_CONTINUE;
 	}
@@ -430,13 +483,15 @@ static gboolean tick_cb(gpointer data)
 	lathe_state_sync(h->state);
 	note_changes(h);
 	if (h->state->connections_loaded) {
-		wanted_from_session(h);
+		take_session_connections(h);
 		restore_connections(h);
 	}
-	if (atomic_exchange(&h->graph_changed, false))
-		learn_connections(h);
+	/* New ports first: a returning peer is reconnected before its absence
+	 * is judged. */
 	if (atomic_exchange(&h->ports_appeared, false))
 		restore_connections(h);
+	if (atomic_exchange(&h->graph_changed, false) || connections_pending(h))
+		learn_connections(h);
 	if (h->meters)
 		lathe_meters_poll(h->meters, lathe_engine_meter_ring(h->process->engine));
 	return G_SOURCE_CONTINUE;
@@ -486,7 +541,9 @@ bool lathe_host_want(LatheHost *h, const char *port, const char *peer)
 	for (int i = 0; i < LATHE_PORT_COUNT; i++) {
 		if (strcmp(port, lathe_port_names[i]) != 0)
 			continue;
+		take_session_connections(h);
 		add_wanted(h, i, peer);
+		publish_wanted(h);
 		if (h->client)
 			restore_connections(h);
 		return true;
@@ -494,12 +551,12 @@ bool lathe_host_want(LatheHost *h, const char *port, const char *peer)
 	return false;
 }
 
-void lathe_host_status(const LatheHost *h, LatheHostStatus *s)
+void lathe_host_status(LatheHost *h, LatheHostStatus *s)
 {
 	*s = (LatheHostStatus){ 0 };
 	s->connected = h->client != NULL;
 	snprintf(s->server, sizeof(s->server), "%s", h->server_name ? h->server_name : "default");
-	s->xruns = atomic_load(&((LatheHost *)h)->xruns);
+	s->xruns = atomic_load(&h->xruns);
 	if (!h->client)
 		return;
 	snprintf(s->client, sizeof(s->client), "%s", jack_get_client_name(h->client));

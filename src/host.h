@@ -17,7 +17,8 @@
  * ports exist is forgotten.
  *
  * Threads. Every function here runs on the main loop. JACK's callbacks set
- * atomic flags that the main loop's tick (every 50 ms) acts on.
+ * atomic flags that the main loop's tick (every 50 ms) acts on, except the
+ * latency callback, which answers JACK with the engine's latency.
  */
 #ifndef LATHE_HOST_H
 #define LATHE_HOST_H
@@ -58,7 +59,7 @@ void lathe_host_free(LatheHost *host);
  * names none of ours. */
 bool lathe_host_want(LatheHost *host, const char *port, const char *peer);
 
-void lathe_host_status(const LatheHost *host, LatheHostStatus *status);
+void lathe_host_status(LatheHost *host, LatheHostStatus *status);
 
 /* The meters fed by the engine (read on every tick), or NULL while no
  * engine runs. Rebuilt when the rate changes. */

@@ -84,19 +84,23 @@ static void apply(LatheProcess *p, const LatheCommand *c)
 
 void lathe_process_run(LatheProcess *p, float *const bufs[LATHE_PORT_COUNT], int frames)
 {
-	/* Only what was queued when the cycle began, and at most DRAIN_MAX. */
+	/* Only what was queued when the cycle began, and at most DRAIN_MAX of
+	 * work: the rest waits for the next cycle. */
 	size_t queued = lathe_ring_read_space(p->commands) / sizeof(LatheCommand);
-	if (queued > LATHE_PROCESS_DRAIN_MAX)
-		queued = LATHE_PROCESS_DRAIN_MAX;
 	unsigned applied = 0;
-	for (size_t i = 0; i < queued; i++) {
+	int budget = LATHE_PROCESS_DRAIN_MAX;
+	for (size_t i = 0; i < queued && budget > 0; i++) {
 		LatheCommand c;
 		if (!lathe_ring_peek(p->commands, &c, sizeof(c)))
 			break;
-		/* An object is taken only if it can be handed back. */
-		if (c.kind == LATHE_COMMAND_SETTINGS &&
-		    lathe_ring_write_space(p->returns) < sizeof(c.settings))
-			break;
+		if (c.kind == LATHE_COMMAND_SETTINGS) {
+			/* An object is taken only if it can be handed back. */
+			if (lathe_ring_write_space(p->returns) < sizeof(c.settings))
+				break;
+			budget -= LATHE_PROCESS_SETTINGS_COST;
+		} else {
+			budget--;
+		}
 		apply(p, &c);
 		lathe_ring_skip(p->commands, sizeof(c));
 		applied++;

@@ -43,9 +43,12 @@ typedef struct {
 	LatheSettings *settings; /* owned by the process thread until returned */
 } LatheCommand;
 
-/* Most commands applied per cycle: a flood from the main loop spreads over
- * cycles instead of lengthening one (256 setter calls are a few µs). */
+/* The work applied per cycle, in setter calls: a flood from the main loop
+ * spreads over cycles instead of lengthening one. A value costs 1; a whole
+ * chain (LATHE_COMMAND_SETTINGS) costs LATHE_PROCESS_SETTINGS_COST, so at
+ * most 4 go in one cycle (about 2 µs each). */
 #define LATHE_PROCESS_DRAIN_MAX 256
+#define LATHE_PROCESS_SETTINGS_COST 64
 
 /* Frames the inputs are copied in at a time (any period works). */
 #define LATHE_PROCESS_CHUNK 256
@@ -54,14 +57,12 @@ typedef struct LatheProcess {
 	LatheEngine *engine;
 	LatheRing *commands; /* LatheCommand, main loop → process thread */
 	LatheRing *returns;  /* LatheSettings *, process thread → main loop */
-	float scratch[LATHE_PORT_OUT_L][LATHE_PROCESS_CHUNK]; /* the inputs' copy */
+	float scratch[LATHE_PORT_OUT_L][LATHE_PROCESS_CHUNK]; /* the inputs' copy (in_L..ref_R) */
 
 	/* Written by the process thread, read anywhere. */
 	atomic_int latency;        /* the engine's latency after the last cycle */
 	atomic_uint_fast64_t cycles;
 	atomic_uint commands_applied;
-	/* Written by JACK's callbacks (any thread), read by the main loop. */
-	atomic_uint xruns;
 	atomic_int period;         /* frames of the last cycle */
 } LatheProcess;
 
@@ -79,8 +80,8 @@ bool lathe_process_send(LatheProcess *p, const LatheCommand *command);
 void lathe_process_collect(LatheProcess *p);
 
 /* RT-safe: the process callback's work. Apply the commands that were queued
- * when the cycle began (at most LATHE_PROCESS_DRAIN_MAX), then run the
- * engine on the port buffers (the host has fetched them into bufs). */
+ * when the cycle began (up to LATHE_PROCESS_DRAIN_MAX of work), then run
+ * the engine on the port buffers (the host has fetched them into bufs). */
 void lathe_process_run(LatheProcess *p, float *const bufs[LATHE_PORT_COUNT], int frames);
 
 #endif

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 LatheState *lathe_state_new(void)
 {
 	LatheState *st = calloc(1, sizeof(*st));

@@ -616,6 +616,44 @@ static void test_server_restart(void **state)
 	assert_true(rig_alive(lathe));
 }
 
+/* 4b. A session brings connections: every "connect" line of the file is
+ * made, together with --connect, and `save` writes all of them (the ones
+ * made at run time too), so the next start patches the same way. */
+static void test_session_connections(void **state)
+{
+	(void)state;
+	start_server();
+	rig_write_text("patch.session", "connect in_L system:capture_1\n"
+					"connect in_R system:capture_2\n"
+					"connect out_L system:playback_1\n");
+	RigProc *lathe = lathe_start("--session", rig_path("patch.session"), "--connect",
+				     "out_R=system:playback_2");
+	if (!wait_connections(4, 3.0))
+		fail_msg("%d of the 4 connections (3 from the session, 1 --connect) within 3 s",
+			 connections_present());
+	rig_connect("lathe:mon_L", "system:playback_3");
+	assert_true(wait_connections(5, 3.0));
+	/* Learned on the next tick (50 ms); then saved. */
+	rig_sleep(0.3);
+	char line[512];
+	snprintf(line, sizeof(line), "save %s", rig_path("saved.session"));
+	size_t mark = rig_log_size(lathe);
+	assert_true(rig_send(lathe, line, 1.0));
+	char *log;
+	if (!rig_wait_log(lathe, mark, "lathe: session saved to", 3.0, &log))
+		fail_msg("no 'session saved' within 3 s:\n%s", log);
+	free(log);
+	char *saved = rig_slurp(rig_path("saved.session"));
+	for (int k = 0; k < 5; k++) {
+		char want[128];
+		snprintf(want, sizeof(want), "connect %s %s\n", strchr(wanted[k][0], ':') + 1,
+			 wanted[k][1]);
+		if (!strstr(saved, want))
+			fail_msg("the saved session lacks '%s'; it has:\n%s", want, saved);
+	}
+	free(saved);
+}
+
 /* A report of rt_probe: the value of `key`, or -1. */
 static long report_value(const char *report, const char *key)
 {
@@ -819,6 +857,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reported_latency_is_measured, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_session_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_realtime_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oscillator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signals_end_cleanly, setup, teardown),

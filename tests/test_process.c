@@ -131,9 +131,22 @@ static void test_load_is_one_object(void **state)
 	char err[256];
 	assert_true(lathe_state_load(r->st, file, NULL, err, sizeof(err)));
 	unlink(file);
-	/* Chain A: 9 values and an order, more than a handful: one object. */
-	assert_int_equal(lathe_ring_read_space(r->p->commands) % sizeof(LatheCommand), 0);
+	/* Each chain changed in many values (A in its order too): one SETTINGS
+	 * object each, then the console's one value. */
+	LatheCommand queued[4];
+	assert_int_equal(lathe_ring_read_space(r->p->commands), sizeof(LatheCommand) * 3);
+	assert_true(lathe_ring_peek(r->p->commands, queued, sizeof(LatheCommand) * 3));
+	assert_int_equal(queued[0].kind, LATHE_COMMAND_SETTINGS);
+	assert_int_equal(queued[0].chain, LATHE_CHAIN_A);
+	assert_int_equal(queued[1].kind, LATHE_COMMAND_SETTINGS);
+	assert_int_equal(queued[1].chain, LATHE_CHAIN_B);
+	assert_int_equal(queued[2].kind, LATHE_COMMAND_CONSOLE);
 	cycle(r->p, &ports, PERIOD);
+	/* All of it in that one cycle. */
+	for (int c = 0; c < 2; c++)
+		for (int id = 0; id < LATHE_CHAIN_PARAM_COUNT; id++)
+			assert_float_equal(lathe_engine_chain_value(r->p->engine, c, id),
+					   r->st->session.chain[c].value[id], 0.0f);
 	assert_int_equal(lathe_ring_read_space(r->p->commands), 0);
 	assert_true(lathe_ring_read_space(r->p->returns) >= sizeof(LatheSettings *));
 	lathe_process_collect(r->p);
@@ -163,6 +176,7 @@ static void test_flood_is_bounded_and_lossless(void **state)
 	assert_true(queued < (size_t)sends); /* the ring filled up */
 	unsigned before = atomic_load(&r->p->commands_applied);
 	cycle(r->p, &ports, PERIOD);
+	/* Single values here: one unit of work each. */
 	assert_int_equal(atomic_load(&r->p->commands_applied) - before, LATHE_PROCESS_DRAIN_MAX);
 	/* The main loop's tick syncs again until everything is through. */
 	for (int i = 0; i < 100; i++) {
@@ -172,6 +186,52 @@ static void test_flood_is_bounded_and_lossless(void **state)
 	assert_int_equal(lathe_ring_read_space(r->p->commands), 0);
 	assert_float_equal(lathe_engine_console(r->p->engine, LATHE_CONSOLE_LEVEL),
 			   r->st->session.console[LATHE_CONSOLE_LEVEL], 0.0f);
+	for (int c = 0; c < 2; c++)
+		for (int id = 0; id < LATHE_CHAIN_PARAM_COUNT; id++)
+			assert_float_equal(lathe_engine_chain_value(r->p->engine, c, id),
+					   r->st->session.chain[c].value[id], 0.0f);
+}
+
+/* Several changes in one sync (a session load does this): the A/B toggle
+ * and an explicit source arrive in registry order, and the engine, which
+ * moves the source with the toggle, ends where the state is. */
+static void test_toggle_and_source_in_one_sync(void **state)
+{
+	Rig *r = *state;
+	Ports ports;
+	ports_init(&ports, 6);
+	/* Source a (= chain a), then in one go: chain b, source still a. The
+	 * engine moves the source to b with the toggle, so the source must be
+	 * sent again even though the state's source did not change. */
+	LatheSession *s = &r->st->session;
+	s->console[LATHE_CONSOLE_CHAIN] = LATHE_CHAIN_B;
+	assert_true(lathe_state_sync(r->st));
+	cycle(r->p, &ports, PERIOD);
+	assert_float_equal(lathe_engine_console(r->p->engine, LATHE_CONSOLE_SOURCE),
+			   LATHE_SOURCE_A, 0.0f);
+	/* Chain b, source input. */
+	s->console[LATHE_CONSOLE_SOURCE] = LATHE_SOURCE_INPUT;
+	assert_true(lathe_state_sync(r->st));
+	cycle(r->p, &ports, PERIOD);
+	/* ...and chain a with source a: the toggle alone would carry the
+	 * source along only from b; here it must end at a as stated. */
+	s->console[LATHE_CONSOLE_CHAIN] = LATHE_CHAIN_A;
+	s->console[LATHE_CONSOLE_SOURCE] = LATHE_SOURCE_B;
+	assert_true(lathe_state_sync(r->st));
+	cycle(r->p, &ports, PERIOD);
+	for (int k = 0; k < LATHE_CONSOLE_PARAM_COUNT; k++)
+		assert_float_equal(lathe_engine_console(r->p->engine, k), s->console[k], 0.0f);
+	/* And a toggle alone while the monitor plays the selected chain. */
+	s->console[LATHE_CONSOLE_SOURCE] = LATHE_SOURCE_A;
+	lathe_state_sync(r->st);
+	cycle(r->p, &ports, PERIOD);
+	bool clamped;
+	char err[128];
+	assert_true(lathe_state_assign(r->st, "/chain", "b", &clamped, err, sizeof(err)));
+	cycle(r->p, &ports, PERIOD);
+	assert_int_equal((int)s->console[LATHE_CONSOLE_SOURCE], LATHE_SOURCE_B);
+	for (int k = 0; k < LATHE_CONSOLE_PARAM_COUNT; k++)
+		assert_float_equal(lathe_engine_console(r->p->engine, k), s->console[k], 0.0f);
 }
 
 /* The period never matters, and an input that is the very buffer of an
@@ -221,6 +281,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_state_and_engine_agree, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_load_is_one_object, rig_setup, rig_teardown),
 		cmocka_unit_test_setup_teardown(test_flood_is_bounded_and_lossless, rig_setup,
+						rig_teardown),
+		cmocka_unit_test_setup_teardown(test_toggle_and_source_in_one_sync, rig_setup,
 						rig_teardown),
 		cmocka_unit_test_setup_teardown(test_periods_and_aliasing, rig_setup, rig_teardown),
 	};
