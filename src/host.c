@@ -29,8 +29,9 @@
 typedef struct {
 	int port;             /* LathePortId */
 	char *peer;           /* full name of the other port */
-	bool complained;      /* a failure to connect is said once */
+	int failures;         /* connection attempts that failed in a row */
 	gint64 missing_since; /* µs, while its peer exists unconnected; 0 otherwise */
+	bool peer_present;    /* the peer port existed when last looked at */
 } Wanted;
 
 /* A connection undone while both ports exist is forgotten after this long
@@ -183,6 +184,15 @@ static void port_registration_cb(jack_port_id_t port, int registered, void *arg)
 		atomic_store(&h->ports_appeared, true);
 }
 
+/* A client was activated (or the graph otherwise reordered): ports that
+ * could not be connected while their client was inactive can be now. */
+static int graph_order_cb(void *arg)
+{
+	LatheHost *h = arg;
+	atomic_store(&h->ports_appeared, true);
+	return 0;
+}
+
 /* JACK's own messages: dropped while we look for a server (every second
  * "cannot connect" would bury everything else), prefixed otherwise. */
 static atomic_bool jack_quiet; /* set by the main loop, read on JACK's threads */
@@ -275,18 +285,26 @@ static void take_session_connections(LatheHost *h)
 	publish_wanted(h);
 }
 
-/* Make every wanted connection whose peer port exists now. */
+/* Make every wanted connection whose peer port exists now, except one
+ * that was undone while its peer was there (awaiting its verdict in
+ * learn_connections): a port appearing elsewhere must not remake it. */
 static void restore_connections(LatheHost *h)
 {
 	for (guint i = 0; i < h->wanted->len; i++) {
 		Wanted *w = &g_array_index(h->wanted, Wanted, i);
-		if (!peer_exists(h, w->peer) || jack_port_connected_to(h->ports[w->port], w->peer))
+		bool undone = w->missing_since && w->peer_present;
+		w->peer_present = peer_exists(h, w->peer);
+		if (!w->peer_present || undone ||
+		    jack_port_connected_to(h->ports[w->port], w->peer))
 			continue;
+		/* The first failure is usual: a client's ports appear before it
+		 * is active, and JACK connects only active clients; the retry
+		 * when it activates (graph order) succeeds. Said once after that. */
 		int err = connect_ports(h, w->port, w->peer);
-		if (err && !w->complained)
+		w->failures = err ? w->failures + 1 : 0;
+		if (w->failures == 2)
 			g_printerr("lathe: cannot connect %s and %s (JACK error %d)\n",
 				   lathe_port_names[w->port], w->peer, err);
-		w->complained = err != 0;
 	}
 }
 
@@ -307,8 +325,11 @@ static void learn_connections(LatheHost *h)
 	gint64 now = g_get_monotonic_time();
 	for (guint i = 0; i < h->wanted->len;) {
 		Wanted *w = &g_array_index(h->wanted, Wanted, i);
-		bool exists = peer_exists(h, w->peer);
-		if (!exists || jack_port_connected_to(h->ports[w->port], w->peer)) {
+		bool exists = peer_exists(h, w->peer), was_present = w->peer_present;
+		w->peer_present = exists;
+		if (!exists || !was_present || jack_port_connected_to(h->ports[w->port], w->peer)) {
+			/* Connected; or the peer is away; or it has just come back,
+			 * and restore_connections will connect it. */
 			w->missing_since = 0;
 		} else if (!w->missing_since) {
 			w->missing_since = now;
@@ -392,6 +413,7 @@ static bool open_client(LatheHost *h)
 	jack_set_sample_rate_callback(h->client, sample_rate_cb, h);
 	jack_set_port_connect_callback(h->client, port_connect_cb, h);
 	jack_set_port_registration_callback(h->client, port_registration_cb, h);
+	jack_set_graph_order_callback(h->client, graph_order_cb, h);
 	jack_on_info_shutdown(h->client, shutdown_cb, h);
 
 	if (jack_activate(h->client)) {
@@ -486,12 +508,13 @@ static gboolean tick_cb(gpointer data)
 		take_session_connections(h);
 		restore_connections(h);
 	}
-	/* New ports first: a returning peer is reconnected before its absence
-	 * is judged. */
-	if (atomic_exchange(&h->ports_appeared, false))
-		restore_connections(h);
+	/* Learn first: what was undone while its peer was there is marked, so
+	 * that a port appearing elsewhere does not remake it; a peer that has
+	 * just come back is not marked, and is reconnected next. */
 	if (atomic_exchange(&h->graph_changed, false) || connections_pending(h))
 		learn_connections(h);
+	if (atomic_exchange(&h->ports_appeared, false))
+		restore_connections(h);
 	if (h->meters)
 		lathe_meters_poll(h->meters, lathe_engine_meter_ring(h->process->engine));
 	return G_SOURCE_CONTINUE;
