@@ -654,6 +654,41 @@ static void test_session_connections(void **state)
 	free(saved);
 }
 
+static const char *tool_path(const char *env, const char *def, const char *make_target);
+
+/* 4c. Connections follow their peers: a peer client that quits and comes
+ * back is reconnected (its ports exist before it is active, which JACK
+ * refuses to connect: the console retries when it activates), and a
+ * connection the user undoes stays undone even when other clients' ports
+ * appear meanwhile. The peer is rt_canary, a client with one output port. */
+static void test_peer_comes_back(void **state)
+{
+	(void)state;
+	start_server();
+	const char *canary = tool_path("LATHE_CANARY", "build/tests/rt_canary", "build/tests/rt_canary");
+	RigProc *lathe = lathe_start("--connect", "in_L=system:capture_1", "--connect",
+				     "in_R=peer:out");
+	assert_true(rig_port_wait("lathe:in_L", true, 2.0));
+	for (int round = 1; round <= 2; round++) {
+		char *argv[] = { (char *)canary, "peer", "2", "clean", NULL };
+		RigProc *peer = rig_spawn("peer", round == 1 ? "peer1.log" : "peer2.log", false, argv);
+		double end = rig_now() + 3.0;
+		while (!rig_connected("lathe:in_R", "peer:out") && rig_now() < end)
+			rig_sleep(0.05);
+		if (!rig_connected("lathe:in_R", "peer:out"))
+			fail_msg("round %d: lathe:in_R was not connected to the peer within 3 s", round);
+		if (round == 1) {
+			/* Undone by the user while the peer's ports are about. */
+			assert_true(rig_connected("lathe:in_L", "system:capture_1"));
+			assert_int_equal(rig_sh(NULL, 0, "jack_disconnect system:capture_1 lathe:in_L"), 0);
+		}
+		assert_true(rig_wait_exit(peer, 5.0));
+	}
+	/* Two peers came and went since the undo: it stayed undone. */
+	assert_false(rig_connected("lathe:in_L", "system:capture_1"));
+	assert_true(rig_alive(lathe));
+}
+
 /* A report of rt_probe: the value of `key`, or -1. */
 static long report_value(const char *report, const char *key)
 {
@@ -858,6 +893,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_session_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_session_connections, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_comes_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_realtime_safety, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_oscillator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signals_end_cleanly, setup, teardown),
