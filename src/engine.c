@@ -810,8 +810,9 @@ static void process_step(LatheEngine *e, const float *in_l, const float *in_r, c
 		lathe_oscillator_process(&e->osc, line[0], line[1], n);
 		for (int i = 0; i < n; i++) {
 			float g = lathe_ramp_next(&e->osc_mix);
-			line[0][i] = lathe_finite(in_l[i]) + (line[0][i] - lathe_finite(in_l[i])) * g;
-			line[1][i] = lathe_finite(in_r[i]) + (line[1][i] - lathe_finite(in_r[i])) * g;
+			float l = lathe_finite(in_l[i]), r = lathe_finite(in_r[i]);
+			line[0][i] = l + (line[0][i] - l) * g;
+			line[1][i] = r + (line[1][i] - r) * g;
 		}
 		in_l = line[0];
 		in_r = line[1];

@@ -240,8 +240,9 @@ static gboolean stdin_cb(GIOChannel *ch, GIOCondition cond, gpointer data)
 }
 
 /* Whether to read commands from stdin: not if it was closed at start (see
- * stdin_open), nor from a terminal that belongs to another process group (started with &): reading
- * it would stop the whole console, audio included, with SIGTTIN. */
+ * stdin_open), nor from a terminal that belongs to another process group
+ * (started with &): reading it would stop the whole console, audio
+ * included, with SIGTTIN. */
 static bool stdin_usable(bool open_at_start)
 {
 	if (!open_at_start)
@@ -325,7 +326,9 @@ int lathe_headless_main(int argc, char **argv)
 				return 1;
 			}
 		}
-	GPtrArray *connects = g_ptr_array_new();
+	/* --set and --connect edit the session before the console starts:
+	 * --connect is a session's "connect" line, made when JACK is there. */
+	LatheSession *session = &hd.state->session;
 	int status = 0;
 	for (int i = 1; i < argc && status == 0; i++) {
 		const char *a = argv[i];
@@ -342,35 +345,23 @@ int lathe_headless_main(int argc, char **argv)
 		} else if (strcmp(a, "--connect") == 0 && has_arg) {
 			const char *c = argv[++i];
 			const char *eq = strchr(c, '=');
-			bool ours = false;
-			for (int p = 0; eq && p < LATHE_PORT_COUNT; p++)
-				ours = ours || (strlen(lathe_port_names[p]) == (size_t)(eq - c) &&
-						strncmp(c, lathe_port_names[p], (size_t)(eq - c)) == 0);
-			if (!ours || !eq[1])
+			char *port = g_strndup(c, eq ? (size_t)(eq - c) : 0);
+			if (!eq || !lathe_session_connect(session, port, eq + 1, err, sizeof(err)))
 				status = usage_error("--connect takes PORT=PEER with PORT one of in_L in_R "
 						     "ref_L ref_R out_L out_R mon_L mon_R, not '%s'", c);
-			else
-				g_ptr_array_add(connects, (gpointer)c);
+			hd.state->connections_loaded = true;
+			g_free(port);
 		} else if (strcmp(a, "--set") == 0 && has_arg) {
-			char *path = g_strdup(argv[++i]);
-			char *eq = strchr(path, '=');
 			bool clamped;
-			if (!eq) {
-				status = usage_error("--set needs PATH=VALUE, got '%s'", path);
-			} else {
-				*eq = '\0';
-				if (!lathe_state_assign(hd.state, path, eq + 1, &clamped, err, sizeof(err)))
-					status = (fprintf(stderr, "lathe: %s\n", err), 1);
-				else if (clamped)
-					fprintf(stderr, "lathe: warning: %s\n", err);
-			}
-			g_free(path);
+			if (!lathe_session_assign_setting(session, argv[++i], &clamped, err, sizeof(err)))
+				status = (fprintf(stderr, "lathe: %s\n", err), strchr(argv[i], '=') ? 1 : 2);
+			else if (clamped)
+				fprintf(stderr, "lathe: warning: %s\n", err);
 		} else {
 			status = usage_error("unknown or incomplete option '%s' (see lathe --help)", a);
 		}
 	}
 	if (status) {
-		g_ptr_array_free(connects, TRUE);
 		lathe_state_free(hd.state);
 		return status;
 	}
@@ -381,14 +372,6 @@ int lathe_headless_main(int argc, char **argv)
 	g_set_printerr_handler(printerr_handler);
 	hd.loop = g_main_loop_new(NULL, FALSE);
 	hd.host = lathe_host_new(hd.state, client_name, server_name, false);
-	for (guint i = 0; i < connects->len; i++) {
-		char *c = g_strdup(connects->pdata[i]);
-		char *eq = strchr(c, '=');
-		*eq = '\0';
-		lathe_host_want(hd.host, c, eq + 1);
-		g_free(c);
-	}
-	g_ptr_array_free(connects, TRUE);
 
 	guint signals[] = {
 		g_unix_signal_add(SIGINT, quit_cb, &hd),

@@ -504,6 +504,7 @@ static gboolean tick_cb(gpointer data)
 
 	lathe_state_sync(h->state);
 	note_changes(h);
+	/* A session loaded meanwhile: its connections. */
 	if (h->state->connections_loaded) {
 		take_session_connections(h);
 		restore_connections(h);
@@ -557,21 +558,6 @@ void lathe_host_free(LatheHost *h)
 	g_free(h->client_name);
 	g_free(h->server_name);
 	g_free(h);
-}
-
-bool lathe_host_want(LatheHost *h, const char *port, const char *peer)
-{
-	for (int i = 0; i < LATHE_PORT_COUNT; i++) {
-		if (strcmp(port, lathe_port_names[i]) != 0)
-			continue;
-		take_session_connections(h);
-		add_wanted(h, i, peer);
-		publish_wanted(h);
-		if (h->client)
-			restore_connections(h);
-		return true;
-	}
-	return false;
 }
 
 void lathe_host_status(LatheHost *h, LatheHostStatus *s)

@@ -10,11 +10,12 @@
  * every second, and when a server is back (at any rate: a new engine is
  * built for it) restores the port connections it had.
  *
- * Connections. The host remembers the connections of its ports: those asked
- * for (lathe_host_want), and those anyone makes while it runs. A connection
+ * Connections. The host remembers the connections of its ports: those of
+ * the session ("connect" lines, --connect; taken when the state says
+ * connections_loaded), and those anyone makes while it runs. A connection
  * whose peer port disappears (the peer client quit, or the server went) is
  * kept and made again when the peer port is back; one undone while both
- * ports exist is forgotten.
+ * ports exist is forgotten. The session's list is kept equal to them.
  *
  * Threads. Every function here runs on the main loop. JACK's callbacks set
  * atomic flags that the main loop's tick (every 50 ms) acts on, except the
@@ -53,11 +54,6 @@ LatheHost *lathe_host_new(LatheState *state, const char *client_name, const char
 			  bool spectrum);
 /* Close the client and remove the main-loop sources. NULL-safe. */
 void lathe_host_free(LatheHost *host);
-
-/* Connect our port (a name in lathe_port_names) to a peer port ("system:
- * capture_1"), now if possible, else as soon as both exist. False if port
- * names none of ours. */
-bool lathe_host_want(LatheHost *host, const char *port, const char *peer);
 
 void lathe_host_status(LatheHost *host, LatheHostStatus *status);
 

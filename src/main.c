@@ -210,18 +210,11 @@ static int render_with(LatheSession *session, int argc, char **argv)
 		if (strcmp(a, "--session") == 0 && has_arg) {
 			i++;
 		} else if (strcmp(a, "--set") == 0 && has_arg) {
-			char *assignment = argv[++i];
-			char *eq = strchr(assignment, '=');
-			if (!eq) {
-				fprintf(stderr, "lathe: --set needs PATH=VALUE, got '%s'\n", assignment);
-				return 2;
-			}
-			*eq = '\0';
 			bool clamped;
-			if (!lathe_session_assign(session, assignment, eq + 1, LATHE_PLAIN_SELECTED,
-						  &clamped, err, sizeof(err))) {
+			if (!lathe_session_assign_setting(session, argv[++i], &clamped, err,
+							  sizeof(err))) {
 				fprintf(stderr, "lathe: %s\n", err);
-				return 1;
+				return strchr(argv[i], '=') ? 1 : 2;
 			}
 			if (clamped)
 				fprintf(stderr, "lathe: warning: %s\n", err);

@@ -121,7 +121,5 @@ void lathe_process_run(LatheProcess *p, float *const bufs[LATHE_PORT_COUNT], int
 	}
 
 	atomic_store_explicit(&p->latency, lathe_engine_latency(p->engine), memory_order_relaxed);
-	atomic_store_explicit(&p->period, frames, memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->commands_applied, applied, memory_order_relaxed);
-	atomic_fetch_add_explicit(&p->cycles, 1, memory_order_relaxed);
 }

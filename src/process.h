@@ -61,9 +61,7 @@ typedef struct LatheProcess {
 
 	/* Written by the process thread, read anywhere. */
 	atomic_int latency;        /* the engine's latency after the last cycle */
-	atomic_uint_fast64_t cycles;
 	atomic_uint commands_applied;
-	atomic_int period;         /* frames of the last cycle */
 } LatheProcess;
 
 /* Non-RT. An engine at the rate with the rings. NULL when out of memory. */

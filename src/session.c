@@ -185,6 +185,20 @@ bool lathe_session_assign(LatheSession *s, const char *path, const char *text,
 	return true;
 }
 
+bool lathe_session_assign_setting(LatheSession *s, const char *assignment, bool *clamped,
+				  char *err, size_t err_size)
+{
+	*clamped = false;
+	const char *eq = strchr(assignment, '=');
+	if (!eq) {
+		snprintf(err, err_size, "--set needs PATH=VALUE, got '%s'", assignment);
+		return false;
+	}
+	char path[256];
+	snprintf(path, sizeof(path), "%.*s", (int)(eq - assignment), assignment);
+	return lathe_session_assign(s, path, eq + 1, LATHE_PLAIN_SELECTED, clamped, err, err_size);
+}
+
 void lathe_session_copy(LatheSession *s, LatheChainId from, LatheChainId to)
 {
 	s->chain[to] = s->chain[from];

@@ -70,6 +70,12 @@ static inline LatheChainId lathe_session_selected(const LatheSession *s)
 bool lathe_session_assign(LatheSession *s, const char *path, const char *text,
 			  LathePlainPaths plain, bool *clamped, char *err, size_t err_size);
 
+/* Apply a command-line "PATH=VALUE" (--set): as lathe_session_assign with
+ * plain chain paths editing the selected chain; false with err also when
+ * there is no '='. */
+bool lathe_session_assign_setting(LatheSession *s, const char *assignment, bool *clamped,
+				  char *err, size_t err_size);
+
 /* Copy chain `from` over chain `to` (A to B, or B to A). */
 void lathe_session_copy(LatheSession *s, LatheChainId from, LatheChainId to);
 /* Store a chain into snapshot n (1..LATHE_SNAPSHOT_COUNT); false for a bad n. */

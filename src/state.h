@@ -28,7 +28,7 @@ typedef struct {
 	float sent_console[LATHE_CONSOLE_PARAM_COUNT];
 	char *file;             /* the session file, or NULL */
 	bool dirty;             /* changed since loaded or saved */
-	bool connections_loaded; /* a load brought connections for the host to make */
+	bool connections_loaded; /* a load or --connect brought connections for the host */
 	LatheProcess *process;  /* the audio side, NULL while JACK is away */
 } LatheState;
 
