@@ -10,6 +10,7 @@
 
 #include <glib.h>
 #include <jack/jack.h>
+#include <jack/uuid.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +32,13 @@ typedef struct {
 	char *peer;           /* full name of the other port */
 	int failures;         /* connection attempts that failed in a row */
 	gint64 missing_since; /* µs, while its peer exists unconnected; 0 otherwise */
-	bool peer_present;    /* the peer port existed when last looked at */
+	/* The client that owned the peer port when the connection was last
+	 * seen made (0: not seen with the peer there now). Only that client's
+	 * port can have been disconnected by someone: a peer that quits and
+	 * restarts has a port of the same name but a new client UUID, and one
+	 * whose ports could not be connected yet (its client not active) was
+	 * never connected; neither is a connection undone. */
+	jack_uuid_t connected_owner;
 } Wanted;
 
 /* A connection undone while both ports exist is forgotten after this long
@@ -231,6 +238,29 @@ static bool peer_exists(const LatheHost *h, const char *peer)
 	return h->client && jack_port_by_name(h->client, peer) != NULL;
 }
 
+/* The UUID of the client that owns the port `peer` now; 0 if there is
+ * none. JACK gives each client instance a UUID of its own, so this tells a
+ * restarted peer from the one seen before. */
+static jack_uuid_t peer_owner(const LatheHost *h, const char *peer)
+{
+	jack_port_t *port = h->client ? jack_port_by_name(h->client, peer) : NULL;
+	if (!port)
+		return 0;
+	/* "client:port": the client's name is what precedes the short name. */
+	const char *full = jack_port_name(port), *name = jack_port_short_name(port);
+	size_t len = strlen(full), short_len = strlen(name);
+	if (short_len + 1 > len)
+		return 0;
+	char *client_name = g_strndup(full, len - short_len - 1);
+	char *text = jack_get_uuid_for_client_name(h->client, client_name);
+	g_free(client_name);
+	jack_uuid_t uuid = 0;
+	if (!text || jack_uuid_parse(text, &uuid) != 0)
+		uuid = 0;
+	jack_free(text);
+	return uuid;
+}
+
 static void forget_wanted(LatheHost *h, guint i)
 {
 	g_free(g_array_index(h->wanted, Wanted, i).peer);
@@ -292,16 +322,17 @@ static void restore_connections(LatheHost *h)
 {
 	for (guint i = 0; i < h->wanted->len; i++) {
 		Wanted *w = &g_array_index(h->wanted, Wanted, i);
-		bool undone = w->missing_since && w->peer_present;
-		w->peer_present = peer_exists(h, w->peer);
-		if (!w->peer_present || undone ||
-		    jack_port_connected_to(h->ports[w->port], w->peer))
+		jack_uuid_t owner = peer_owner(h, w->peer);
+		bool undone = w->missing_since && owner == w->connected_owner;
+		if (!owner || undone || jack_port_connected_to(h->ports[w->port], w->peer))
 			continue;
 		/* The first failure is usual: a client's ports appear before it
 		 * is active, and JACK connects only active clients; the retry
 		 * when it activates (graph order) succeeds. Said once after that. */
 		int err = connect_ports(h, w->port, w->peer);
 		w->failures = err ? w->failures + 1 : 0;
+		if (!err)
+			w->connected_owner = owner;
 		if (w->failures == 2)
 			g_printerr("lathe: cannot connect %s and %s (JACK error %d)\n",
 				   lathe_port_names[w->port], w->peer, err);
@@ -325,11 +356,14 @@ static void learn_connections(LatheHost *h)
 	gint64 now = g_get_monotonic_time();
 	for (guint i = 0; i < h->wanted->len;) {
 		Wanted *w = &g_array_index(h->wanted, Wanted, i);
-		bool exists = peer_exists(h, w->peer), was_present = w->peer_present;
-		w->peer_present = exists;
-		if (!exists || !was_present || jack_port_connected_to(h->ports[w->port], w->peer)) {
-			/* Connected; or the peer is away; or it has just come back,
-			 * and restore_connections will connect it. */
+		jack_uuid_t owner = peer_owner(h, w->peer);
+		if (owner && jack_port_connected_to(h->ports[w->port], w->peer)) {
+			w->connected_owner = owner;
+			w->missing_since = 0;
+		} else if (!owner || owner != w->connected_owner) {
+			/* The peer is away, or it is a client not connected yet
+			 * (one that came back, perhaps under the same name):
+			 * restore_connections will connect it. */
 			w->missing_since = 0;
 		} else if (!w->missing_since) {
 			w->missing_since = now;
@@ -360,6 +394,13 @@ static void close_client(LatheHost *h)
 	if (h->client) {
 		jack_client_close(h->client);
 		h->client = NULL;
+	}
+	/* A new server numbers its clients afresh; nothing seen on this one
+	 * says anything about the next. */
+	for (guint i = 0; i < h->wanted->len; i++) {
+		Wanted *w = &g_array_index(h->wanted, Wanted, i);
+		w->connected_owner = 0;
+		w->missing_since = 0;
 	}
 	lathe_state_detach(h->state);
 	lathe_process_free(h->process);

@@ -679,7 +679,11 @@ static void test_peer_comes_back(void **state)
 			fail_msg("round %d: lathe:in_R was not connected to the peer within 3 s", round);
 		if (round == 1) {
 			/* Undone by the user while the peer's ports are about. */
-			assert_true(rig_connected("lathe:in_L", "system:capture_1"));
+			if (!rig_connected("lathe:in_L", "system:capture_1")) {
+				char out[8192];
+				rig_sh(out, sizeof(out), "jack_lsp -c");
+				fail_msg("round 1: lathe:in_L is not connected; jack_lsp -c:\n%s", out);
+			}
 			assert_int_equal(rig_sh(NULL, 0, "jack_disconnect system:capture_1 lathe:in_L"), 0);
 		}
 		assert_true(rig_wait_exit(peer, 5.0));
