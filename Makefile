@@ -14,21 +14,29 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 # -fno-math-errno lets sqrt/lrint inline; never -ffast-math: it would
 # remove the isfinite() checks that keep NaN out of the output.
-LATHE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -Isrc
+LATHE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -Isrc -Iosc
 
 # Every library the project uses, as pkg-config-name:debian-package.
 # All are checked now, so that a machine set up for this issue builds the later ones.
 PKGS = jack:libjack-jackd2-dev gtk4:libgtk-4-dev libebur128:libebur128-dev \
-       fftw3f:libfftw3-dev liblo:liblo-dev sndfile:libsndfile1-dev cmocka:libcmocka-dev
+       fftw3f:libfftw3-dev liblo:liblo-dev sndfile:libsndfile1-dev cmocka:libcmocka-dev \
+       avahi-client:libavahi-client-dev avahi-glib:libavahi-glib-dev
 # What the build and the tests need on a fresh Debian 12 machine.
 # jackd2, jack-tools (jack-play) and jack-capture: the real server and the
-# outside clients the JACK tests drive the console with.
+# outside clients the JACK tests drive the console with. liblo-tools
+# (oscsend, oscdump), nodejs and npm (the npm package osc, in tests/osc) and
+# iproute2 (a network namespace for a sender from another address): the
+# outside OSC clients.
 DEB_PACKAGES = make gcc libc6-dev pkg-config jq jackd2 jack-tools jack-capture \
+	liblo-tools iproute2 \
 	$(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
+# Programs that may come from elsewhere than Debian (a newer Node.js), as
+# command:debian-package: installed only if the command is missing.
+DEB_COMMANDS = node:nodejs npm:npm
 
 # Recursively expanded, so pkg-config runs when a recipe needs it (after make deps).
 DSP_PKGS = fftw3f
-APP_PKGS = fftw3f sndfile libebur128 jack glib-2.0
+APP_PKGS = fftw3f sndfile libebur128 jack glib-2.0 liblo avahi-client avahi-glib
 PKG_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) cmocka 2>/dev/null)
 DSP_LIBS = $(shell pkg-config --libs $(DSP_PKGS) 2>/dev/null) -lm
 APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lm
@@ -37,7 +45,8 @@ TEST_LIBS = $(APP_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null) -lpthread
 B = build
 DSP_SRC = $(wildcard src/dsp/*.c)
 CORE_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
-CORE_OBJ = $(patsubst %.c,$(B)/%.o,$(DSP_SRC) $(CORE_SRC))
+OSC_SRC = $(wildcard osc/*.c)
+CORE_OBJ = $(patsubst %.c,$(B)/%.o,$(DSP_SRC) $(CORE_SRC) $(OSC_SRC))
 TESTS = $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 
 .PHONY: all check test bench bench-run deps install uninstall clean pkgcheck check-sanitize demo
@@ -109,11 +118,17 @@ deps:
 	for p in $(DEB_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
+	for pair in $(DEB_COMMANDS); do \
+	  command -v $${pair%%:*} >/dev/null || missing="$$missing $${pair##*:}"; \
+	done; \
 	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
 	echo "deps: installing$$missing"; \
 	if [ "$$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi; \
 	$$sudo apt-get update -q && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing
+	@# The npm package osc: an OSC implementation independent of liblo, for the tests.
+	@[ -d tests/osc/node_modules/osc ] || [ ! -f tests/osc/package.json ] || \
+	  npm ci --prefix tests/osc --no-audit --no-fund --loglevel=error
 
 install: lathe
 	install -Dm755 lathe $(DESTDIR)$(BINDIR)/lathe

@@ -14,11 +14,13 @@
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "host.h"
+#include "osc.h"
 #include "state.h"
 
 #define STATUS_TTY_MS 500   /* a status line on a terminal: twice a second */
@@ -28,6 +30,7 @@ typedef struct {
 	GMainLoop *loop;
 	LatheState *state;
 	LatheHost *host;
+	LatheOsc *osc;     /* NULL with --osc-port 0 */
 	bool status_tty;   /* redraw one line in place */
 	bool stdin_tty;    /* commands typed on a terminal */
 	bool status_drawn; /* a status line is on the terminal now */
@@ -304,6 +307,8 @@ int lathe_headless_main(int argc, char **argv)
 	const char *client_name = NULL, *server_name = getenv("JACK_DEFAULT_SERVER");
 	bool status_lines = false;
 	char err[512];
+	LatheOscConfig osc;
+	lathe_osc_config_default(&osc);
 	Headless hd = { 0 };
 	hd.state = lathe_state_new();
 	if (!hd.state) {
@@ -351,6 +356,30 @@ int lathe_headless_main(int argc, char **argv)
 						     "ref_L ref_R out_L out_R mon_L mon_R, not '%s'", c);
 			hd.state->connections_loaded = true;
 			g_free(port);
+		} else if (strcmp(a, "--osc-port") == 0 && has_arg) {
+			char *end;
+			long port = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || port < 0 || port > 65535)
+				status = usage_error("--osc-port takes a UDP port, 1 to 65535 (0: no OSC), "
+						     "not '%s'", argv[i]);
+			osc.port = (int)port;
+		} else if (strcmp(a, "--osc-allow") == 0 && has_arg) {
+			if (osc.allow_count == LATHE_OSC_ALLOW_MAX)
+				status = usage_error("--osc-allow: at most 16 networks (%s is one more)",
+						     argv[i + 1]);
+			else
+				osc.allow[osc.allow_count++] = argv[i + 1];
+			i++;
+		} else if (strcmp(a, "--osc-expiry") == 0 && has_arg) {
+			char *end;
+			osc.expiry_s = strtod(argv[++i], &end);
+			if (*end || end == argv[i] || !(osc.expiry_s >= 0.0 && osc.expiry_s <= 86400.0))
+				status = usage_error("--osc-expiry takes seconds, 0 (never) to 86400, not "
+						     "'%s'", argv[i]);
+		} else if (strcmp(a, "--osc-auto-register") == 0) {
+			osc.auto_register = true;
+		} else if (strcmp(a, "--no-zeroconf") == 0) {
+			osc.advertise = false;
 		} else if (strcmp(a, "--set") == 0 && has_arg) {
 			bool clamped;
 			if (!lathe_session_assign_setting(session, argv[++i], &clamped, err, sizeof(err)))
@@ -372,6 +401,26 @@ int lathe_headless_main(int argc, char **argv)
 	g_set_printerr_handler(printerr_handler);
 	hd.loop = g_main_loop_new(NULL, FALSE);
 	hd.host = lathe_host_new(hd.state, client_name, server_name, false);
+	if (osc.port) {
+		hd.osc = lathe_osc_new(hd.state, hd.host, &osc, err, sizeof(err));
+		if (!hd.osc) {
+			/* Headless, OSC is the control: without it, do not pretend. */
+			fprintf(stderr, "lathe: %s\n", err);
+			lathe_host_free(hd.host);
+			g_set_printerr_handler(NULL);
+			current = NULL;
+			g_main_loop_unref(hd.loop);
+			lathe_state_free(hd.state);
+			return 1;
+		}
+		GString *nets = g_string_new("loopback");
+		for (int i = 0; i < osc.allow_count; i++)
+			g_string_append_printf(nets, ", %s", osc.allow[i]);
+		for (int i = 0; i < hd.state->session.osc_allows; i++)
+			g_string_append_printf(nets, ", %s (session)", hd.state->session.osc_allow[i]);
+		g_printerr("lathe: OSC on port %d, obeying %s\n", osc.port, nets->str);
+		g_string_free(nets, TRUE);
+	}
 
 	guint signals[] = {
 		g_unix_signal_add(SIGINT, quit_cb, &hd),
@@ -406,6 +455,7 @@ int lathe_headless_main(int argc, char **argv)
 		g_source_remove(hd.stdin_id);
 	if (in)
 		g_io_channel_unref(in);
+	lathe_osc_free(hd.osc);
 	lathe_host_free(hd.host);
 	g_set_printerr_handler(NULL);
 	current = NULL;

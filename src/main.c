@@ -8,6 +8,7 @@
 
 #include "analyze.h"
 #include "headless.h"
+#include "namespace.h"
 #include "params.h"
 #include "render.h"
 #include "session.h"
@@ -19,7 +20,10 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lathe --headless [--jack-name NAME] [--server NAME] [--connect PORT=PEER]...\n"
 		"                        [--session FILE] [--set PATH=VALUE]... [--status]\n"
+		"                        [--osc-port N] [--osc-allow CIDR]... [--osc-expiry S]\n"
+		"                        [--osc-auto-register] [--no-zeroconf]\n"
 		"       lathe params [--json]\n"
+		"       lathe --osc-doc\n"
 		"       lathe render [--session FILE] [--set PATH=VALUE]... [--format wav|flac|aiff]\n"
 		"                    [--bits 16|24|32|float] [--block N] [--quiet] IN OUT\n"
 		"       lathe analyze [--json] FILE...\n"
@@ -37,6 +41,12 @@ static void usage(FILE *f)
 		"         restarts); --session loads a session (SIGHUP reloads it); stdin takes\n"
 		"         PATH VALUE, load FILE, save [FILE]; --status prints a status line\n"
 		"         every second even when stdout is not a terminal\n"
+		"OSC      every control over OSC on UDP port 7770 (--osc-port; 0: none), obeying\n"
+		"         loopback only unless --osc-allow admits a network (192.168.1.0/24);\n"
+		"         surfaces that register get every change; silent ones go after\n"
+		"         --osc-expiry seconds (60); --osc-auto-register registers any sender;\n"
+		"         advertised as _osc._udp when Avahi runs (--no-zeroconf: not)\n"
+		"--osc-doc  the OSC namespace as Markdown (share/osc.md)\n"
 		"\n"
 		"lathe with no arguments is lathe --headless until the GTK console arrives.\n");
 }
@@ -313,6 +323,10 @@ int main(int argc, char **argv)
 		return cmd_analyze(argc - 1, argv + 1);
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		usage(stdout);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--osc-doc") == 0) {
+		lathe_namespace_doc(stdout);
 		return 0;
 	}
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {

@@ -1,6 +1,8 @@
 /* lathe — session files (see session.h). */
 #include "session.h"
 
+#include "cidr.h"
+
 #include "atomic_file.h"
 
 #include <ctype.h>
@@ -268,6 +270,8 @@ bool lathe_session_load(const char *file, LatheSession *s, FILE *warnings,
 				*peer++ = '\0';
 			peer = trim(peer);
 			ok = lathe_session_connect(next, rest, peer, msg, sizeof(msg));
+		} else if (strcmp(key, "osc_allow") == 0) {
+			ok = lathe_session_osc_allow(next, rest, msg, sizeof(msg));
 		} else {
 			ok = lathe_session_assign(next, key, rest, LATHE_PLAIN_BOTH, &clamped, msg,
 						  sizeof(msg));
@@ -301,6 +305,25 @@ bool lathe_preset_load(const char *file, LatheSettings *chain, FILE *warnings,
 		*chain = s->chain[lathe_session_selected(s)];
 	free(s);
 	return ok;
+}
+
+bool lathe_session_osc_allow(LatheSession *s, const char *cidr, char *err, size_t err_size)
+{
+	LatheCidr net;
+	if (strlen(cidr) >= LATHE_CIDR_TEXT_MAX || !lathe_cidr_parse(cidr, &net)) {
+		snprintf(err, err_size, "osc_allow: '%s' is not a network (192.168.1.0/24, "
+					"10.0.0.7, fd00::/8)", cidr);
+		return false;
+	}
+	for (int i = 0; i < s->osc_allows; i++)
+		if (strcmp(s->osc_allow[i], cidr) == 0)
+			return true;
+	if (s->osc_allows == LATHE_SESSION_OSC_ALLOW) {
+		snprintf(err, err_size, "osc_allow: more than %d networks", LATHE_SESSION_OSC_ALLOW);
+		return false;
+	}
+	snprintf(s->osc_allow[s->osc_allows++], LATHE_CIDR_TEXT_MAX, "%s", cidr);
+	return true;
 }
 
 bool lathe_session_connect(LatheSession *s, const char *port, const char *peer, char *err,
@@ -378,6 +401,10 @@ bool lathe_session_save(const char *file, const LatheSession *s, char *err, size
 	for (int i = 0; i < s->connections; i++)
 		fprintf(f, "connect %s %s\n", lathe_port_names[s->connection[i].port],
 			s->connection[i].peer);
+	if (s->osc_allows)
+		fprintf(f, "# networks whose OSC senders are obeyed (besides loopback)\n");
+	for (int i = 0; i < s->osc_allows; i++)
+		fprintf(f, "osc_allow %s\n", s->osc_allow[i]);
 	write_chain(f, "/a", &s->chain[0]);
 	write_chain(f, "/b", &s->chain[1]);
 	for (int n = 0; n < LATHE_SNAPSHOT_COUNT; n++) {

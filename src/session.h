@@ -38,6 +38,11 @@ typedef struct {
 	char peer[LATHE_PEER_NAME_MAX];
 } LatheConnection;
 
+/* Networks whose OSC senders the console obeys besides loopback
+ * ("osc_allow CIDR" lines; --osc-allow adds to them). */
+#define LATHE_SESSION_OSC_ALLOW 16
+#define LATHE_CIDR_TEXT_MAX 64
+
 typedef struct {
 	LatheSettings chain[2];                    /* A and B */
 	float console[LATHE_CONSOLE_PARAM_COUNT]; /* LatheConsoleParam order */
@@ -45,6 +50,8 @@ typedef struct {
 	LatheSettings snapshot[LATHE_SNAPSHOT_COUNT];
 	int connections;                           /* "connect PORT PEER" lines */
 	LatheConnection connection[LATHE_SESSION_CONNECTIONS];
+	int osc_allows;                            /* "osc_allow CIDR" lines */
+	char osc_allow[LATHE_SESSION_OSC_ALLOW][LATHE_CIDR_TEXT_MAX];
 } LatheSession;
 
 /* Where a plain chain path ("/eq/1/gain", no /a or /b) goes. */
@@ -100,6 +107,10 @@ bool lathe_preset_load(const char *file, LatheSettings *chain, FILE *warnings,
  * added twice. */
 bool lathe_session_connect(LatheSession *s, const char *port, const char *peer, char *err,
 			   size_t err_size);
+
+/* Add "osc_allow CIDR"; false with err for text that is not a network
+ * (see cidr.h) or a full list. One already there is not added twice. */
+bool lathe_session_osc_allow(LatheSession *s, const char *cidr, char *err, size_t err_size);
 
 /* Write the console controls, the connections, both chains in full (every
  * value and the order) and every stored snapshot. Atomic: a temporary file beside the

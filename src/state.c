@@ -47,6 +47,7 @@ bool lathe_state_load(LatheState *st, const char *file, FILE *warnings, char *er
 		return false;
 	set_file(st, file);
 	st->dirty = false;
+	st->snapshot_last = 0;
 	st->connections_loaded = true;
 	lathe_state_sync(st);
 	return true;
@@ -65,6 +66,103 @@ bool lathe_state_save(LatheState *st, const char *file, char *err, size_t err_si
 	set_file(st, file);
 	st->dirty = false;
 	return true;
+}
+
+static LatheSettings *settings_of(LatheState *st, int target)
+{
+	LatheSession *s = &st->session;
+	if (target == LATHE_TARGET_SELECTED)
+		return &s->chain[lathe_session_selected(s)];
+	if (target == LATHE_TARGET_A || target == LATHE_TARGET_B)
+		return &s->chain[target];
+	int n = target - 1;
+	return n >= 1 && n <= LATHE_SNAPSHOT_COUNT ? &s->snapshot[n - 1] : NULL;
+}
+
+const LatheSettings *lathe_state_settings(const LatheState *st, int target)
+{
+	return settings_of((LatheState *)st, target);
+}
+
+float lathe_state_get(const LatheState *st, int target, int id)
+{
+	if (!lathe_param_in_chain(id))
+		return st->session.console[lathe_params[id].index];
+	const LatheSettings *s = lathe_state_settings(st, target);
+	return s ? s->value[id] : lathe_params[id].def;
+}
+
+/* A snapshot that is written to becomes stored, from the defaults. */
+static LatheSettings *writable(LatheState *st, int target)
+{
+	int n = target - 1;
+	if (n >= 1 && n <= LATHE_SNAPSHOT_COUNT && !st->session.stored[n - 1]) {
+		lathe_settings_default(&st->session.snapshot[n - 1]);
+		st->session.stored[n - 1] = true;
+	}
+	return settings_of(st, target);
+}
+
+void lathe_state_set(LatheState *st, int target, int id, float value)
+{
+	if (!lathe_param_in_chain(id)) {
+		lathe_console_set(st->session.console, lathe_params[id].index, value);
+	} else {
+		LatheSettings *s = writable(st, target);
+		if (!s)
+			return;
+		s->value[id] = value;
+	}
+	st->dirty = true;
+}
+
+bool lathe_state_set_order(LatheState *st, int target, const LatheModuleId order[LATHE_MODULE_COUNT])
+{
+	if (!lathe_order_valid(order) || !settings_of(st, target))
+		return false;
+	memcpy(writable(st, target)->order, order, sizeof(LatheModuleId) * LATHE_MODULE_COUNT);
+	st->dirty = true;
+	return true;
+}
+
+void lathe_state_toggle_chain(LatheState *st)
+{
+	int other = lathe_session_selected(&st->session) == LATHE_CHAIN_A ? LATHE_CHAIN_B : LATHE_CHAIN_A;
+	lathe_console_set(st->session.console, LATHE_CONSOLE_CHAIN, (float)other);
+	st->dirty = true;
+}
+
+void lathe_state_copy(LatheState *st, LatheChainId from, LatheChainId to)
+{
+	lathe_session_copy(&st->session, from, to);
+	st->dirty = true;
+}
+
+bool lathe_state_store(LatheState *st, int n)
+{
+	if (!lathe_session_store(&st->session, n, lathe_session_selected(&st->session)))
+		return false;
+	st->snapshot_last = n;
+	st->dirty = true;
+	return true;
+}
+
+bool lathe_state_recall(LatheState *st, int n)
+{
+	if (!lathe_session_recall(&st->session, n, lathe_session_selected(&st->session)))
+		return false;
+	st->snapshot_last = n;
+	st->dirty = true;
+	return true;
+}
+
+int lathe_state_active_snapshot(const LatheState *st)
+{
+	int n = st->snapshot_last;
+	if (n < 1 || n > LATHE_SNAPSHOT_COUNT || !st->session.stored[n - 1])
+		return 0;
+	const LatheSettings *now = &st->session.chain[lathe_session_selected(&st->session)];
+	return memcmp(now, &st->session.snapshot[n - 1], sizeof(*now)) == 0 ? n : 0;
 }
 
 void lathe_state_attach(LatheState *st, LatheProcess *process)
