@@ -318,8 +318,10 @@ static void doc_params(FILE *f, bool chain)
 		const LatheParam *p = &lathe_params[id];
 		if (!group || strcmp(group, lathe_param_group(p)) != 0) {
 			group = lathe_param_group(p);
-			fprintf(f, "\n### %s\n\n| path | range | default | taper | |\n"
-				   "|---|---|---|---|---|\n", group);
+			/* Chain parameters by module; the console's in one table. */
+			if (chain)
+				fprintf(f, "\n### %s\n", group);
+			fprintf(f, "\n| path | range | default | taper | |\n|---|---|---|---|---|\n");
 		}
 		char def[64], range[256];
 		lathe_param_format(p, p->def, def, sizeof(def));

@@ -101,8 +101,27 @@ static void print_params_json(FILE *f)
 		}
 		fprintf(f, ", \"help\": ");
 		json_string(f, p->help);
-		fprintf(f, "}%s\n", i + 1 < LATHE_PARAM_COUNT ? "," : "");
+		fprintf(f, "},\n");
 	}
+	/* The rest of the OSC namespace: actions and reported state ("N" in a
+	 * path is a snapshot number). */
+	const struct {
+		const LatheOscEntry *table;
+		int count;
+		const char *scope;
+	} groups[] = { { lathe_osc_actions, LATHE_ACTION_COUNT, "action" },
+		       { lathe_osc_state, LATHE_STATE_ADDRESS_COUNT, "state" } };
+	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+		for (int i = 0; i < groups[g].count; i++) {
+			fprintf(f, "  {\"path\": ");
+			json_string(f, groups[g].table[i].path);
+			fprintf(f, ", \"scope\": \"%s\", \"args\": ", groups[g].scope);
+			json_string(f, groups[g].table[i].args);
+			fprintf(f, ", \"help\": ");
+			json_string(f, groups[g].table[i].help);
+			bool last = g + 1 == sizeof(groups) / sizeof(groups[0]) && i + 1 == groups[g].count;
+			fprintf(f, "}%s\n", last ? "" : ",");
+		}
 	fprintf(f, "]\n");
 }
 

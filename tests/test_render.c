@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "namespace.h"
 #include "params.h"
 #include "signals.h"
 
@@ -276,12 +277,16 @@ static void test_params_listing(void **state)
 	assert_int_equal(lathe_run("params"), 0);
 	assert_non_null(strstr(output, "/eq/8/gain"));
 	assert_int_equal(lathe_run("params --json > params.json"), 0);
-	/* Valid JSON with one object per parameter: jq's parser decides. */
-	char cmd[256];
+	/* Valid JSON with one object per parameter, then the OSC actions and
+	 * reported state: jq's parser decides. */
+	char cmd[512];
 	snprintf(cmd, sizeof(cmd),
-		 "jq -e 'length == %d and .[0].path == \"/input/enable\" and "
-		 "(.[] | select(.path == \"/eq/mode\") | .values[1] == \"linear-phase\")' "
-		 "'%s/params.json' > /dev/null", LATHE_PARAM_COUNT, dir);
+		 "jq -e '([.[] | select(.scope == \"chain\" or .scope == \"console\")] | length) == %d "
+		 "and length == %d and .[0].path == \"/input/enable\" and "
+		 "(.[] | select(.path == \"/eq/mode\") | .values[1] == \"linear-phase\") and "
+		 "(.[] | select(.path == \"/snapshot/N/recall\") | .scope == \"action\")' "
+		 "'%s/params.json' > /dev/null", LATHE_PARAM_COUNT,
+		 LATHE_PARAM_COUNT + LATHE_ACTION_COUNT + LATHE_STATE_ADDRESS_COUNT, dir);
 	assert_int_equal(system(cmd), 0);
 }
 
