@@ -48,6 +48,8 @@ CORE_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
 OSC_SRC = $(wildcard osc/*.c)
 CORE_OBJ = $(patsubst %.c,$(B)/%.o,$(DSP_SRC) $(CORE_SRC) $(OSC_SRC))
 TESTS = $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+# Tests written as shell scripts (run from the source tree, like the others).
+SCRIPT_TESTS = $(wildcard tests/test_*.sh)
 
 .PHONY: all check test bench bench-run deps install uninstall clean pkgcheck check-sanitize demo
 # Keep test objects between runs (they are intermediate files of a pattern chain).
@@ -95,7 +97,7 @@ $(B)/tests/rt_canary: tests/rt_canary.c | pkgcheck
 
 test: lathe $(TESTS) $(JACK_TOOLS)
 	@LATHE=./lathe LATHE_PROBE=$(B)/tests/rt_probe.so LATHE_CANARY=$(B)/tests/rt_canary \
-	  tests/run $(TESTS)
+	  tests/run $(TESTS) $(SCRIPT_TESTS)
 
 # make demo = deps, build, then the console on JACK with pink noise (share/demo.sh).
 demo: deps
@@ -134,6 +136,9 @@ install: lathe
 	install -Dm755 lathe $(DESTDIR)$(BINDIR)/lathe
 	install -d $(DESTDIR)$(DATADIR)/lathe/presets
 	install -m644 share/presets/*.preset $(DESTDIR)$(DATADIR)/lathe/presets/
+	install -m644 share/osc.md $(DESTDIR)$(DATADIR)/lathe/
+	install -d $(DESTDIR)$(DATADIR)/lathe/touchosc
+	install -m644 share/touchosc/lathe.tosc $(DESTDIR)$(DATADIR)/lathe/touchosc/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lathe

@@ -301,14 +301,22 @@ static void reply_value(LatheOsc *o, Sender *s, const LatheAddress *a, const cha
 
 /* ------------------------------------------------------------ arguments */
 
+/* liblo's arguments are 4-byte aligned inside its message, but lo_arg is
+ * a union with 8-byte members: reading one through the union is an
+ * unaligned access (UBSan says so). The bytes are copied out instead. */
+static float arg_float(const lo_arg *arg) { float v; memcpy(&v, arg, sizeof(v)); return v; }
+static double arg_double(const lo_arg *arg) { double v; memcpy(&v, arg, sizeof(v)); return v; }
+static int32_t arg_int32(const lo_arg *arg) { int32_t v; memcpy(&v, arg, sizeof(v)); return v; }
+static int64_t arg_int64(const lo_arg *arg) { int64_t v; memcpy(&v, arg, sizeof(v)); return v; }
+
 /* A number argument (f, d, i, h, T, F), or false. */
 static bool number_arg(char type, const lo_arg *arg, double *x)
 {
 	switch (type) {
-	case LO_FLOAT: *x = arg->f; return true;
-	case LO_DOUBLE: *x = arg->d; return true;
-	case LO_INT32: *x = arg->i; return true;
-	case LO_INT64: *x = (double)arg->h; return true;
+	case LO_FLOAT: *x = arg_float(arg); return true;
+	case LO_DOUBLE: *x = arg_double(arg); return true;
+	case LO_INT32: *x = arg_int32(arg); return true;
+	case LO_INT64: *x = (double)arg_int64(arg); return true;
 	case LO_TRUE: *x = 1.0; return true;
 	case LO_FALSE: *x = 0.0; return true;
 	default: return false;
@@ -319,7 +327,7 @@ static bool string_arg(char type, const lo_arg *arg, const char **text)
 {
 	if (type != LO_STRING && type != LO_SYMBOL)
 		return false;
-	*text = &arg->s;
+	*text = (const char *)arg;
 	return true;
 }
 
@@ -625,9 +633,9 @@ static void control(LatheOsc *o, Sender *s, const char *path, const char *types,
 			double x;
 			const char *text;
 			if (types[i] == LO_INT32)
-				lo_message_add_int32(m, argv[i]->i);
+				lo_message_add_int32(m, arg_int32(argv[i]));
 			else if (types[i] == LO_FLOAT)
-				lo_message_add_float(m, argv[i]->f);
+				lo_message_add_float(m, arg_float(argv[i]));
 			else if (string_arg(types[i], argv[i], &text))
 				lo_message_add_string(m, text);
 			else if (number_arg(types[i], argv[i], &x))

@@ -61,6 +61,17 @@ static void level(GString *s, const char *label, float db)
 		g_string_append_printf(s, " %s  --.-", label);
 }
 
+/* " osc 2" while surfaces are registered. */
+static void osc_surfaces(Headless *hd, GString *s)
+{
+	LatheOscStatus os;
+	if (!hd->osc)
+		return;
+	lathe_osc_status(hd->osc, &os);
+	if (os.surfaces)
+		g_string_append_printf(s, "  osc %d", os.surfaces);
+}
+
 static void status_text(Headless *hd, GString *s)
 {
 	LatheHostStatus hs;
@@ -81,6 +92,7 @@ static void status_text(Headless *hd, GString *s)
 	LatheMeters *m = lathe_host_meters(hd->host);
 	if (!m) {
 		g_string_append_printf(s, "  DSP %.1f%%  xruns %u", (double)hs.dsp_load, hs.xruns);
+		osc_surfaces(hd, s);
 	} else {
 		/* The print's loudness and peak: what a delivery is judged by. */
 		LatheMeterReading r;
@@ -93,6 +105,7 @@ static void status_text(Headless *hd, GString *s)
 		float tp = fmaxf(r.true_peak_hold[0], r.true_peak_hold[1]);
 		level(s, "TP", tp);
 		g_string_append_printf(s, "  DSP %.1f%%  xruns %u", (double)hs.dsp_load, hs.xruns);
+		osc_surfaces(hd, s);
 		/* Gain reduction of the print chain's dynamics, deepest per module;
 		 * last, so a narrow terminal cuts this and nothing else. */
 		g_string_append(s, "  GR");
