@@ -345,14 +345,14 @@ static void send_meters(LatheOsc *o, OscSurface *s, const LatheMeterReading *r,
 
 static void meters(LatheOsc *o, gint64 now)
 {
-	bool wanted = false;
+	bool due = false;
 	for (int i = 0; i < o->surfaces; i++)
-		wanted |= o->surface[i]->meter_hz > 0;
-	LatheMeters *m = wanted && o->host ? lathe_host_meters(o->host) : NULL;
+		due |= o->surface[i]->meter_hz > 0 && now >= o->surface[i]->meter_due;
+	LatheMeters *m = due && o->host ? lathe_host_meters(o->host) : NULL;
 	if (!m)
 		return;
-	/* One read a tick (a read takes the peaks since the last): each
-	 * surface keeps the highest until its own bundle is due. */
+	/* Read when a bundle is due (a read takes the peaks since the last);
+	 * every surface with meters keeps the highest until its own is due. */
 	LatheChainId chain = lathe_session_selected(&o->state->session);
 	LatheMeterReading r;
 	lathe_meter_read(m->tap[chain == LATHE_CHAIN_B ? LATHE_TAP_B : LATHE_TAP_A], &r);
@@ -372,6 +372,22 @@ static void meters(LatheOsc *o, gint64 now)
 	}
 }
 
+void osc_feedback_send(LatheOsc *o)
+{
+	gint64 now = g_get_monotonic_time();
+	if (now - o->fed_at < OSC_FEEDBACK_US)
+		return; /* the next tick will */
+	o->fed_at = now;
+	if (o->surfaces) {
+		if (!o->shadow.valid)
+			take_shadow(o);
+		send_changes(o);
+		for (int i = 0; i < o->surfaces; i++)
+			osc_outbox_flush(o, &o->surface[i]->out, &o->surface[i]->reply);
+	}
+	memset(o->origin, 0, sizeof(o->origin));
+}
+
 gboolean osc_feedback_tick(gpointer data)
 {
 	LatheOsc *o = data;
@@ -379,14 +395,10 @@ gboolean osc_feedback_tick(gpointer data)
 	expire(o, now);
 	if (o->surfaces == 0) {
 		o->shadow.valid = false;
-	} else {
-		if (!o->shadow.valid)
-			take_shadow(o);
-		send_changes(o);
-		meters(o, now);
-		for (int i = 0; i < o->surfaces; i++)
-			osc_outbox_flush(o, &o->surface[i]->out, &o->surface[i]->reply);
+		memset(o->origin, 0, sizeof(o->origin));
+		return G_SOURCE_CONTINUE;
 	}
-	memset(o->origin, 0, sizeof(o->origin));
+	osc_feedback_send(o);
+	meters(o, now);
 	return G_SOURCE_CONTINUE;
 }

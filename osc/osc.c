@@ -31,7 +31,6 @@
 #define ERRORS_PER_S 20.0
 #define PEERS 64
 #define REFUSED_SAID_MAX 256
-#define FEEDBACK_MS 25
 
 typedef struct OscPeer {
 	OscEndpoint host; /* port zeroed: limits are per host */
@@ -763,6 +762,8 @@ static gboolean readable_cb(gint fd, GIOCondition condition, gpointer data)
 	}
 	for (int i = 0; i < o->surfaces; i++)
 		osc_outbox_flush(o, &o->surface[i]->out, &o->surface[i]->reply);
+	/* The change to the other surfaces now, if the rate allows. */
+	osc_feedback_send(o);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -836,7 +837,7 @@ LatheOsc *lathe_osc_new(LatheState *state, LatheHost *host, const LatheOscConfig
 	o->refused_said = g_malloc0(REFUSED_SAID_MAX * 64);
 	o->next_surface_id = 1;
 	o->read_id = g_unix_fd_add(o->fd, G_IO_IN, readable_cb, o);
-	o->tick_id = g_timeout_add(FEEDBACK_MS, osc_feedback_tick, o);
+	o->tick_id = g_timeout_add(OSC_TICK_MS, osc_feedback_tick, o);
 	if (config->advertise) {
 		char name[128];
 		snprintf(name, sizeof(name), "lathe on %s", g_get_host_name());

@@ -20,6 +20,10 @@
 /* Feedback bundles stay under a typical path MTU (1500 minus headers). */
 #define OSC_OUTBOX_BYTES 1024
 #define OSC_MAX_SURFACES 32
+/* Feedback: changes go out at once, but an address at most once per this
+ * (40 Hz); the tick that catches up runs every OSC_TICK_MS. */
+#define OSC_FEEDBACK_US 25000
+#define OSC_TICK_MS 10
 
 typedef struct {
 	struct sockaddr_storage addr;
@@ -81,7 +85,7 @@ struct LatheOsc {
 	uint32_t next_surface_id;
 	OscShadow shadow;
 	OscOrigin origin[OSC_SLOTS];
-	bool meters_read; /* the print's meter read this tick */
+	gint64 fed_at;    /* µs, the last feedback sent */
 
 	struct OscPeer *peers; /* rate limits and refusal notes, by address */
 	int peer_count;
@@ -114,7 +118,10 @@ void osc_surface_unregister(LatheOsc *o, OscSurface *s);
 void osc_feedback_dump(LatheOsc *o, OscSurface *s);
 /* A surface set a parameter: do not echo that address to it. */
 void osc_feedback_origin(LatheOsc *o, const OscSurface *s, const LatheAddress *a, float value);
-/* The 25 ms tick: expiry, the diff to every surface, meter bundles. */
+/* Send what changed to every surface, unless that was done less than
+ * OSC_FEEDBACK_US ago (then the tick will). */
+void osc_feedback_send(LatheOsc *o);
+/* The tick: expiry, feedback that waited, meter bundles. */
 gboolean osc_feedback_tick(gpointer data);
 void osc_feedback_free(LatheOsc *o);
 
