@@ -21,9 +21,9 @@ const LatheOscEntry lathe_osc_actions[LATHE_ACTION_COUNT] = {
 	[LATHE_ACTION_LOUDNESS_RESET] = { "/loudness/reset", "",
 		"Start integrated loudness, LRA and the maxima afresh." },
 	[LATHE_ACTION_SESSION_SAVE] = { "/session/save", "[s file]",
-		"Save the session to its file, or to the file named." },
+		"Save the session to its file, or to the file named (ending in .session)." },
 	[LATHE_ACTION_SESSION_LOAD] = { "/session/load", "s file",
-		"Load a session file (all or nothing; a damaged file changes nothing)." },
+		"Load a .session or .preset file (all or nothing; a damaged file changes nothing)." },
 };
 
 const LatheOscEntry lathe_osc_state[LATHE_STATE_ADDRESS_COUNT] = {

@@ -438,6 +438,17 @@ static void run_action(LatheOsc *o, Sender *s, const LatheAddress *a, const char
 		if (x == 0.0)
 			return; /* a button's release */
 	}
+	/* Over the network, a file name is a session's or a preset's: a
+	 * surface cannot overwrite or read whatever else the user can. */
+	if (file && a->id == LATHE_ACTION_SESSION_SAVE && !g_str_has_suffix(file, ".session")) {
+		error(o, s, path, "saves to a file ending in .session, not '%s'", file);
+		return;
+	}
+	if (file && a->id == LATHE_ACTION_SESSION_LOAD && !g_str_has_suffix(file, ".session") &&
+	    !g_str_has_suffix(file, ".preset")) {
+		error(o, s, path, "loads a file ending in .session or .preset, not '%s'", file);
+		return;
+	}
 	char err[512];
 	LatheAddress file_address = { .kind = LATHE_ADDRESS_STATE, .id = LATHE_STATE_SESSION_FILE };
 	switch ((LatheActionId)a->id) {
