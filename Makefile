@@ -26,9 +26,10 @@ PKGS = jack:libjack-jackd2-dev gtk4:libgtk-4-dev libebur128:libebur128-dev \
 # outside clients the JACK tests drive the console with. liblo-tools
 # (oscsend, oscdump), nodejs and npm (the npm package osc, in tests/osc) and
 # iproute2 (a network namespace for a sender from another address): the
-# outside OSC clients.
+# outside OSC clients. avahi-daemon, avahi-utils (avahi-browse) and
+# dbus-daemon: a private Zeroconf daemon for the advertisement's test.
 DEB_PACKAGES = make gcc libc6-dev pkg-config jq jackd2 jack-tools jack-capture \
-	liblo-tools iproute2 \
+	liblo-tools iproute2 avahi-daemon avahi-utils dbus-daemon \
 	$(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
 # Programs that may come from elsewhere than Debian (a newer Node.js), as
 # command:debian-package: installed only if the command is missing.
