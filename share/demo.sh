@@ -45,5 +45,6 @@ fi
 echo "demo: $LATHE --headless --session $PRESET --set /oscillator/mode=pink $connect"
 echo "demo: type a command and Enter to change a control (e.g. /limiter/input_gain 6,"
 echo "      /chain b, /source input, /oscillator/mode sine); Ctrl-C ends the demo"
+echo "demo: or over OSC from another terminal: oscsend localhost 7770 /monitor/mono T"
 # shellcheck disable=SC2086
 "$LATHE" --headless --session "$PRESET" --set /oscillator/mode=pink $connect
