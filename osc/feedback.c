@@ -226,9 +226,10 @@ void osc_feedback_dump(LatheOsc *o, OscSurface *s)
 	osc_outbox_flush(o, &s->out, &s->reply);
 }
 
-/* What changed since the last tick, to every surface. */
-static void send_changes(LatheOsc *o)
+/* What changed since the last tick, to every surface; how many values. */
+static int send_changes(LatheOsc *o)
 {
+	int sent = 0;
 	OscShadow *sh = &o->shadow;
 	const LatheState *st = o->state;
 	for (int slot = 0; slot < OSC_SLOTS; slot++) {
@@ -241,6 +242,7 @@ static void send_changes(LatheOsc *o)
 		const OscOrigin *origin = o->origin[slot].surface && o->origin[slot].value == v
 						  ? &o->origin[slot] : NULL;
 		send_slot(o, NULL, slot, origin);
+		sent++;
 	}
 	for (int scope = 0; scope < OSC_SCOPES; scope++) {
 		const LatheModuleId *order = scope_order(o, scope);
@@ -249,6 +251,7 @@ static void send_changes(LatheOsc *o)
 		memcpy(sh->order[scope], order, sizeof(sh->order[scope]));
 		LatheAddress a = order_address(scope);
 		send_address(o, NULL, &a, NULL);
+		sent++;
 	}
 	for (int n = 1; n <= LATHE_SNAPSHOT_COUNT; n++) {
 		if (st->session.stored[n - 1] == sh->stored[n - 1])
@@ -256,24 +259,29 @@ static void send_changes(LatheOsc *o)
 		sh->stored[n - 1] = st->session.stored[n - 1];
 		LatheAddress a = state_address(LATHE_STATE_SNAPSHOT_STORED, n);
 		send_address(o, NULL, &a, NULL);
+		sent++;
 	}
 	int active = lathe_state_active_snapshot(st);
 	if (active != sh->active) {
 		sh->active = active;
 		LatheAddress a = state_address(LATHE_STATE_SNAPSHOT_ACTIVE, 0);
 		send_address(o, NULL, &a, NULL);
+		sent++;
 	}
 	if (st->dirty != sh->dirty) {
 		sh->dirty = st->dirty;
 		LatheAddress a = state_address(LATHE_STATE_SESSION_DIRTY, 0);
 		send_address(o, NULL, &a, NULL);
+		sent++;
 	}
 	const char *file = st->file ? st->file : "";
 	if (strcmp(file, sh->file) != 0) {
 		snprintf(sh->file, sizeof(sh->file), "%s", file);
 		LatheAddress a = state_address(LATHE_STATE_SESSION_FILE, 0);
 		send_address(o, NULL, &a, NULL);
+		sent++;
 	}
+	return sent;
 }
 
 /* ---------------------------------------------------------------- meters */
@@ -377,11 +385,13 @@ void osc_feedback_send(LatheOsc *o)
 	gint64 now = g_get_monotonic_time();
 	if (now - o->fed_at < OSC_FEEDBACK_US)
 		return; /* the next tick will */
-	o->fed_at = now;
 	if (o->surfaces) {
 		if (!o->shadow.valid)
 			take_shadow(o);
-		send_changes(o);
+		/* The clock starts when something goes out: a change after a
+		 * quiet spell goes at once, a moving control 40 times a second. */
+		if (send_changes(o))
+			o->fed_at = now;
 		for (int i = 0; i < o->surfaces; i++)
 			osc_outbox_flush(o, &o->surface[i]->out, &o->surface[i]->reply);
 	}

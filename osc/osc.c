@@ -24,18 +24,20 @@
 
 /* Packets read per main-loop turn: a flood cannot hold the loop longer. */
 #define READ_BUDGET 256
-/* Replies (packets) a sender may be sent per second, and in a burst; errors
- * within that, at most ERRORS_PER_S. A flood gets the rest dropped. */
-#define REPLIES_PER_S 200.0
-#define REPLY_BURST 400.0
+/* A query or a set gets at most one message back, so replies need no
+ * limit: the read budget bounds them. What a sender can make us send more
+ * of is limited per sender (address and port): the whole state (a
+ * registration) or the namespace (/lathe/params), HEAVY_PER_S a second;
+ * and errors, ERRORS_PER_S, so a flood of junk is not answered in kind. */
+#define HEAVY_PER_S 2.0
 #define ERRORS_PER_S 20.0
 #define PEERS 64
 #define REFUSED_SAID_MAX 256
 
 typedef struct OscPeer {
-	OscEndpoint host; /* port zeroed: limits are per host */
-	double replies, errors; /* tokens */
-	gint64 refilled;        /* µs */
+	OscEndpoint from;
+	double heavy, errors; /* tokens */
+	gint64 refilled;      /* µs */
 } OscPeer;
 
 /* The sender of the message being handled. */
@@ -126,7 +128,8 @@ static OscPeer *peer_of(LatheOsc *o, const OscEndpoint *from)
 	gint64 now = g_get_monotonic_time();
 	OscPeer *p = NULL;
 	for (int i = 0; i < o->peer_count && !p; i++)
-		if (osc_same_host(&o->peers[i].host, from))
+		if (osc_same_host(&o->peers[i].from, from) &&
+		    osc_endpoint_port(&o->peers[i].from) == osc_endpoint_port(from))
 			p = &o->peers[i];
 	if (!p) {
 		/* A new one, in a free place or the longest silent one's. */
@@ -138,25 +141,25 @@ static OscPeer *peer_of(LatheOsc *o, const OscEndpoint *from)
 				if (o->peers[i].refilled < p->refilled)
 					p = &o->peers[i];
 		}
-		*p = (OscPeer){ .host = *from, .replies = REPLY_BURST, .errors = ERRORS_PER_S,
+		*p = (OscPeer){ .from = *from, .heavy = HEAVY_PER_S, .errors = ERRORS_PER_S,
 				.refilled = now };
-		osc_set_port(&p->host, 0);
 		return p;
 	}
 	double dt = (double)(now - p->refilled) / G_USEC_PER_SEC;
-	p->replies = fmin(REPLY_BURST, p->replies + dt * REPLIES_PER_S);
+	p->heavy = fmin(HEAVY_PER_S, p->heavy + dt * HEAVY_PER_S);
 	p->errors = fmin(ERRORS_PER_S, p->errors + dt * ERRORS_PER_S);
 	p->refilled = now;
 	return p;
 }
 
-static bool take_reply(LatheOsc *o, Sender *s)
+/* A heavy reply (the whole state, the namespace) within the budget. */
+static bool take_heavy(LatheOsc *o, Sender *s)
 {
-	if (s->peer->replies < 1.0) {
+	if (s->peer->heavy < 1.0) {
 		o->status.dropped++;
 		return false;
 	}
-	s->peer->replies -= 1.0;
+	s->peer->heavy -= 1.0;
 	return true;
 }
 
@@ -212,10 +215,10 @@ static const OscEndpoint *reply_to(const Sender *s)
 	return s->surface ? &s->surface->reply : &s->from;
 }
 
-/* Send one message to the sender, within its budget; frees m. */
+/* Send one message to the sender; frees m. */
 static void reply(LatheOsc *o, Sender *s, const char *path, lo_message m)
 {
-	if (m && take_reply(o, s)) {
+	if (m) {
 		OscOutbox box = { .used = 0 };
 		osc_outbox_add(o, &box, reply_to(s), path, m);
 		osc_outbox_flush(o, &box, reply_to(s));
@@ -560,14 +563,18 @@ static void send_params(LatheOsc *o, Sender *s)
 	g_free(box);
 }
 
-static void registered(LatheOsc *o, OscSurface *surface)
+/* "/lathe/registered", then (if dump) every fed-back value. */
+static void registered(LatheOsc *o, OscSurface *surface, bool dump)
 {
 	lo_message m = lo_message_new();
 	lo_message_add_int32(m, osc_endpoint_port(&surface->reply));
 	lo_message_add_float(m, (float)o->config.expiry_s);
 	osc_outbox_add(o, &surface->out, &surface->reply, "/lathe/registered", m);
 	lo_message_free(m);
-	osc_feedback_dump(o, surface);
+	if (dump)
+		osc_feedback_dump(o, surface);
+	else
+		osc_outbox_flush(o, &surface->out, &surface->reply);
 }
 
 /* A port argument (i, f, d, h), or -1 if there is none or it is not one. */
@@ -594,7 +601,9 @@ static void control(LatheOsc *o, Sender *s, const char *path, const char *types,
 			return;
 		}
 		s->surface = surface;
-		registered(o, surface);
+		/* Registering again renews; the whole state again, at most
+		 * HEAVY_PER_S a second. */
+		registered(o, surface, take_heavy(o, s));
 	} else if (strcmp(path, "/lathe/unregister") == 0) {
 		if (s->surface)
 			osc_surface_unregister(o, s->surface);
@@ -611,7 +620,7 @@ static void control(LatheOsc *o, Sender *s, const char *path, const char *types,
 				error(o, s, path, "no room for another surface");
 				return;
 			}
-			registered(o, s->surface);
+			registered(o, s->surface, true);
 		}
 		s->surface->meter_hz = hz <= 0.0 ? 0 : (int)lrint(fmin(25.0, fmax(10.0, hz)));
 		s->surface->meter_due = g_get_monotonic_time();
@@ -630,13 +639,8 @@ static void control(LatheOsc *o, Sender *s, const char *path, const char *types,
 		}
 		reply(o, s, "/lathe/list", r.m);
 	} else if (strcmp(path, "/lathe/params") == 0) {
-		/* About 200 messages: 40 packets, taken from the budget as one burst. */
-		if (s->peer->replies < 40.0) {
-			o->status.dropped++;
-			return;
-		}
-		s->peer->replies -= 40.0;
-		send_params(o, s);
+		if (take_heavy(o, s))
+			send_params(o, s);
 	} else if (strcmp(path, "/lathe/ping") == 0) {
 		lo_message m = lo_message_new();
 		for (int i = 0; i < argc; i++) {
@@ -703,37 +707,58 @@ static void handle(LatheOsc *o, Sender *s, const char *path, lo_message m)
 	}
 }
 
-/* One datagram, or one element of a bundle: a message or a bundle. */
-static void dispatch(LatheOsc *o, Sender *s, uint8_t *data, size_t size, int depth)
+/* The messages of one datagram, parsed before any is applied. */
+typedef struct {
+	const char *path;
+	lo_message message;
+} Parsed;
+/* The smallest message is 8 bytes ("/" and ",", each padded to 4). */
+#define MAX_PARSED (OSC_MAX_PACKET / 8)
+
+/* Parse a message or a bundle (nested at most 4 deep) into list; false if
+ * any part of it is damaged. */
+static bool parse(uint8_t *data, size_t size, int depth, Parsed *list, int *count)
 {
 	if (size >= 16 && memcmp(data, "#bundle", 8) == 0) {
-		/* Applied at once, whatever the time tag; nested at most 4 deep. */
-		if (depth >= 4) {
-			o->status.dropped++;
-			return;
-		}
-		for (size_t at = 16; at + 4 <= size;) {
+		if (depth >= 4)
+			return false;
+		for (size_t at = 16; at < size;) {
 			uint32_t be;
+			if (size - at < 4)
+				return false;
 			memcpy(&be, data + at, 4);
 			size_t len = ntohl(be);
-			if (len == 0 || len % 4 || len > size - at - 4) {
-				o->status.dropped++;
-				return;
-			}
-			dispatch(o, s, data + at + 4, len, depth + 1);
+			if (len == 0 || len % 4 || len > size - at - 4 ||
+			    !parse(data + at + 4, len, depth + 1, list, count))
+				return false;
 			at += 4 + len;
 		}
-		return;
+		return true;
 	}
 	int result = 0;
-	lo_message m = size >= 4 ? lo_message_deserialise(data, size, &result) : NULL;
-	if (!m) {
-		o->status.dropped++;
-		return;
-	}
+	lo_message m = size >= 8 && *count < MAX_PARSED ? lo_message_deserialise(data, size, &result)
+							 : NULL;
+	if (!m)
+		return false;
 	/* A valid message starts with its path, a terminated string. */
-	handle(o, s, (const char *)data, m);
-	lo_message_free(m);
+	list[(*count)++] = (Parsed){ (const char *)data, m };
+	return true;
+}
+
+/* One datagram: all of it, or (damaged anywhere) none of it. Bundles are
+ * applied at once, whatever their time tag. */
+static void dispatch(LatheOsc *o, Sender *s, uint8_t *data, size_t size)
+{
+	Parsed *list = o->parsed;
+	int count = 0;
+	bool ok = parse(data, size, 0, list, &count);
+	for (int i = 0; i < count; i++) {
+		if (ok)
+			handle(o, s, list[i].path, list[i].message);
+		lo_message_free(list[i].message);
+	}
+	if (!ok)
+		o->status.dropped++;
 }
 
 static gboolean readable_cb(gint fd, GIOCondition condition, gpointer data)
@@ -762,8 +787,8 @@ static gboolean readable_cb(gint fd, GIOCondition condition, gpointer data)
 		if (s.surface)
 			s.surface->heard = g_get_monotonic_time();
 		else if (o->config.auto_register && (s.surface = osc_surface_register(o, &s.from, 0)))
-			registered(o, s.surface);
-		dispatch(o, &s, o->packet, (size_t)n, 0);
+			registered(o, s.surface, true);
+		dispatch(o, &s, o->packet, (size_t)n);
 	}
 	/* One sync for the whole batch: one change per value reaches the audio
 	 * thread, however many messages set it. */
@@ -844,6 +869,7 @@ LatheOsc *lathe_osc_new(LatheState *state, LatheHost *host, const LatheOscConfig
 	o->port = config->port;
 	o->status.port = config->port;
 	o->packet = g_malloc(OSC_MAX_PACKET + 1);
+	o->parsed = g_malloc(sizeof(Parsed) * MAX_PARSED);
 	o->peers = g_new0(OscPeer, PEERS);
 	o->refused_said = g_malloc0(REFUSED_SAID_MAX * 64);
 	o->next_surface_id = 1;
@@ -869,6 +895,7 @@ void lathe_osc_free(LatheOsc *o)
 	osc_feedback_free(o);
 	close(o->fd);
 	g_free(o->packet);
+	g_free(o->parsed);
 	g_free(o->peers);
 	g_free(o->refused_said);
 	g_free(o);

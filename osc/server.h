@@ -79,6 +79,7 @@ struct LatheOsc {
 	int fd, port;
 	guint read_id, tick_id;
 	uint8_t *packet;
+	void *parsed; /* the messages of one packet (osc.c) */
 
 	OscSurface *surface[OSC_MAX_SURFACES];
 	int surfaces;
