@@ -131,7 +131,7 @@ deps:
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing
 	@# The npm package osc: an OSC implementation independent of liblo, for the tests.
 	@[ -d tests/osc/node_modules/osc ] || [ ! -f tests/osc/package.json ] || \
-	  npm ci --prefix tests/osc --no-audit --no-fund --loglevel=error
+	  npm ci --prefix tests/osc --omit=optional --no-audit --no-fund --loglevel=error
 
 install: lathe
 	install -Dm755 lathe $(DESTDIR)$(BINDIR)/lathe
