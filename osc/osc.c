@@ -227,14 +227,23 @@ static void reply(LatheOsc *o, Sender *s, const char *path, lo_message m)
 		lo_message_free(m);
 }
 
-static void G_GNUC_PRINTF(4, 5) error(LatheOsc *o, Sender *s, const char *path, const char *fmt, ...)
+/* An error owed to the sender: within its budget? (Asked first where the
+ * message costs something to write, like the closest path.) */
+static bool error_due(LatheOsc *o, Sender *s)
 {
 	o->status.errors++;
 	if (s->peer->errors < 1.0) {
 		o->status.dropped++;
-		return;
+		return false;
 	}
 	s->peer->errors -= 1.0;
+	return true;
+}
+
+/* Send /lathe/error; the budget was taken (error_due). */
+static void G_GNUC_PRINTF(4, 5) send_error(LatheOsc *o, Sender *s, const char *path,
+					   const char *fmt, ...)
+{
 	char text[512];
 	va_list ap;
 	va_start(ap, fmt);
@@ -245,6 +254,12 @@ static void G_GNUC_PRINTF(4, 5) error(LatheOsc *o, Sender *s, const char *path, 
 	lo_message_add_string(m, text);
 	reply(o, s, "/lathe/error", m);
 }
+
+#define reply_error(o, s, path, ...) \
+	do { \
+		if (error_due(o, s)) \
+			send_error(o, s, path, __VA_ARGS__); \
+	} while (0)
 
 lo_message osc_value_message(LatheOsc *o, const LatheAddress *a)
 {
@@ -369,12 +384,12 @@ static void set_param(LatheOsc *o, Sender *s, const LatheAddress *a, const char 
 			status = lathe_param_parse(p, text, &v);
 		}
 	} else {
-		error(o, s, path, "a value is a number (f, d, i, h), T/F or a string, not '%c'", type);
+		reply_error(o, s, path, "a value is a number (f, d, i, h), T/F or a string, not '%c'", type);
 		reply_value(o, s, a, path);
 		return;
 	}
 	if (status == LATHE_VALUE_INVALID) {
-		error(o, s, path, "not a value for %s (NaN, Inf or an unknown name); nothing changed",
+		reply_error(o, s, path, "not a value for %s (NaN, Inf or an unknown name); nothing changed",
 		      path);
 		reply_value(o, s, a, path);
 		return;
@@ -396,7 +411,7 @@ static void set_order(LatheOsc *o, Sender *s, const LatheAddress *a, const char 
 	for (int i = 0; i < argc; i++) {
 		const char *text;
 		if (!string_arg(types[i], argv[i], &text)) {
-			error(o, s, path, "the order is module names (s), not '%c'", types[i]);
+			reply_error(o, s, path, "the order is module names (s), not '%c'", types[i]);
 			return;
 		}
 		at += (size_t)snprintf(names + at, sizeof(names) - at, "%s ", text);
@@ -414,7 +429,7 @@ static void set_order(LatheOsc *o, Sender *s, const LatheAddress *a, const char 
 			order[n++] = (LatheModuleId)m;
 	}
 	if (!ok || n != LATHE_MODULE_COUNT || !lathe_state_set_order(o->state, a->target, order)) {
-		error(o, s, path, "the order names each of the %d modules once", LATHE_MODULE_COUNT);
+		reply_error(o, s, path, "the order names each of the %d modules once", LATHE_MODULE_COUNT);
 		reply_value(o, s, a, path);
 		return;
 	}
@@ -430,12 +445,12 @@ static void run_action(LatheOsc *o, Sender *s, const LatheAddress *a, const char
 	double x;
 	if (a->id == LATHE_ACTION_SESSION_SAVE || a->id == LATHE_ACTION_SESSION_LOAD) {
 		if (argc > 1 || (argc == 1 && !string_arg(types[0], argv[0], &file))) {
-			error(o, s, path, "takes one string, a file");
+			reply_error(o, s, path, "takes one string, a file");
 			return;
 		}
 	} else if (argc > 0) {
 		if (!number_arg(types[0], argv[0], &x)) {
-			error(o, s, path, "an action takes no argument or a number");
+			reply_error(o, s, path, "an action takes no argument or a number");
 			return;
 		}
 		if (x == 0.0)
@@ -444,12 +459,12 @@ static void run_action(LatheOsc *o, Sender *s, const LatheAddress *a, const char
 	/* Over the network, a file name is a session's or a preset's: a
 	 * surface cannot overwrite or read whatever else the user can. */
 	if (file && a->id == LATHE_ACTION_SESSION_SAVE && !g_str_has_suffix(file, ".session")) {
-		error(o, s, path, "saves to a file ending in .session, not '%s'", file);
+		reply_error(o, s, path, "saves to a file ending in .session, not '%s'", file);
 		return;
 	}
 	if (file && a->id == LATHE_ACTION_SESSION_LOAD && !g_str_has_suffix(file, ".session") &&
 	    !g_str_has_suffix(file, ".preset")) {
-		error(o, s, path, "loads a file ending in .session or .preset, not '%s'", file);
+		reply_error(o, s, path, "loads a file ending in .session or .preset, not '%s'", file);
 		return;
 	}
 	char err[512];
@@ -469,7 +484,7 @@ static void run_action(LatheOsc *o, Sender *s, const LatheAddress *a, const char
 		break;
 	case LATHE_ACTION_SNAPSHOT_RECALL:
 		if (!lathe_state_recall(o->state, a->n))
-			error(o, s, path, "snapshot %d is empty", a->n);
+			reply_error(o, s, path, "snapshot %d is empty", a->n);
 		break;
 	case LATHE_ACTION_LOUDNESS_RESET: {
 		LatheMeters *m = o->host ? lathe_host_meters(o->host) : NULL;
@@ -479,15 +494,15 @@ static void run_action(LatheOsc *o, Sender *s, const LatheAddress *a, const char
 	}
 	case LATHE_ACTION_SESSION_SAVE:
 		if (!lathe_state_save(o->state, file, err, sizeof(err)))
-			error(o, s, path, "%s", err);
+			reply_error(o, s, path, "%s", err);
 		else
 			reply_value(o, s, &file_address, "/session/file");
 		break;
 	case LATHE_ACTION_SESSION_LOAD:
 		if (!file)
-			error(o, s, path, "takes one string, a file");
+			reply_error(o, s, path, "takes one string, a file");
 		else if (!lathe_state_load(o->state, file, NULL, err, sizeof(err)))
-			error(o, s, path, "%s", err);
+			reply_error(o, s, path, "%s", err);
 		else
 			reply_value(o, s, &file_address, "/session/file");
 		break;
@@ -592,12 +607,12 @@ static void control(LatheOsc *o, Sender *s, const char *path, const char *types,
 	if (strcmp(path, "/lathe/register") == 0) {
 		int port = argc ? port_arg(types, argv, argc) : 0;
 		if (port < 0) {
-			error(o, s, path, "takes a port, 1 to 65535, or nothing");
+			reply_error(o, s, path, "takes a port, 1 to 65535, or nothing");
 			return;
 		}
 		OscSurface *surface = osc_surface_register(o, &s->from, port);
 		if (!surface) {
-			error(o, s, path, "%d surfaces are registered: no room for more", OSC_MAX_SURFACES);
+			reply_error(o, s, path, "%d surfaces are registered: no room for more", OSC_MAX_SURFACES);
 			return;
 		}
 		s->surface = surface;
@@ -611,13 +626,13 @@ static void control(LatheOsc *o, Sender *s, const char *path, const char *types,
 	} else if (strcmp(path, "/lathe/meters") == 0) {
 		double hz = 20.0;
 		if (argc > 1 || (argc == 1 && (!number_arg(types[0], argv[0], &hz) || !isfinite(hz)))) {
-			error(o, s, path, "takes a rate in Hz (10 to 25; 0 stops), or nothing");
+			reply_error(o, s, path, "takes a rate in Hz (10 to 25; 0 stops), or nothing");
 			return;
 		}
 		if (!s->surface) {
 			s->surface = osc_surface_register(o, &s->from, 0);
 			if (!s->surface) {
-				error(o, s, path, "no room for another surface");
+				reply_error(o, s, path, "no room for another surface");
 				return;
 			}
 			registered(o, s->surface, true);
@@ -627,14 +642,14 @@ static void control(LatheOsc *o, Sender *s, const char *path, const char *types,
 	} else if (strcmp(path, "/lathe/list") == 0) {
 		const char *dir = "/";
 		if (argc > 1 || (argc == 1 && !string_arg(types[0], argv[0], &dir))) {
-			error(o, s, path, "takes a path (s), or nothing for /");
+			reply_error(o, s, path, "takes a path (s), or nothing for /");
 			return;
 		}
 		ListReply r = { lo_message_new() };
 		lo_message_add_string(r.m, dir);
 		if (lathe_namespace_children(dir, add_child, &r) == 0) {
 			lo_message_free(r.m);
-			error(o, s, path, "'%s' has no children", dir);
+			reply_error(o, s, path, "'%s' has no children", dir);
 			return;
 		}
 		reply(o, s, "/lathe/list", r.m);
@@ -657,7 +672,7 @@ static void control(LatheOsc *o, Sender *s, const char *path, const char *types,
 		}
 		reply(o, s, "/lathe/pong", m);
 	} else {
-		error(o, s, path, "unknown server message (/lathe/register, unregister, meters, "
+		reply_error(o, s, path, "unknown server message (/lathe/register, unregister, meters, "
 				  "list, params, ping)");
 	}
 }
@@ -676,7 +691,7 @@ static void handle(LatheOsc *o, Sender *s, const char *path, lo_message m)
 	}
 	LatheAddress a;
 	if (!lathe_address_parse(path, &a)) {
-		error(o, s, path, "unknown path; the closest is %s (/lathe/list lists them)",
+		reply_error(o, s, path, "unknown path; the closest is %s (/lathe/list lists them)",
 		      lathe_param_closest(path));
 		return;
 	}
@@ -685,7 +700,7 @@ static void handle(LatheOsc *o, Sender *s, const char *path, lo_message m)
 		if (argc == 0)
 			reply_value(o, s, &a, path);
 		else if (argc > 1) {
-			error(o, s, path, "takes one value (or none, to ask for it), not %d", argc);
+			reply_error(o, s, path, "takes one value (or none, to ask for it), not %d", argc);
 			reply_value(o, s, &a, path);
 		} else
 			set_param(o, s, &a, path, types[0], argv[0]);
@@ -701,7 +716,7 @@ static void handle(LatheOsc *o, Sender *s, const char *path, lo_message m)
 		break;
 	case LATHE_ADDRESS_STATE:
 		if (argc != 0)
-			error(o, s, path, "is reported, not set");
+			reply_error(o, s, path, "is reported, not set");
 		reply_value(o, s, &a, path);
 		break;
 	}
