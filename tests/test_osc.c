@@ -2186,7 +2186,20 @@ static void test_fuzz(void **state)
 	start_server();
 	int port = test_port(0);
 	/* Pink noise on the print: audio the fuzz could break. */
-	RigProc *lathe = lathe_osc(port, "--set", "/oscillator/mode=pink");
+	/* Under rt_probe (tests/rt_probe.c, as in test_jack's real-time test):
+	 * the audio thread must do nothing but its normal work while the flood
+	 * lasts. Not in a sanitized build, where ASan must load first. */
+	char ldd[256], preload[1100], report[400];
+	bool sanitized = rig_sh(ldd, sizeof(ldd), "ldd \"%s\" | grep libasan", rig.lathe) == 0;
+	const char *probe = getenv("LATHE_PROBE") ? getenv("LATHE_PROBE") : "build/tests/rt_probe.so";
+	char probe_abs[1024];
+	if (!sanitized && !realpath(probe, probe_abs))
+		fail_msg("%s (LATHE_PROBE) not found: build it with 'make build/tests/rt_probe.so'", probe);
+	snprintf(preload, sizeof(preload), "LD_PRELOAD=%s", sanitized ? "" : probe_abs);
+	snprintf(report, sizeof(report), "LATHE_PROBE_REPORT=%s", rig_path("lathe.report"));
+	char *env[] = { preload, report, NULL };
+	RigProc *lathe = lathe_osc_env(sanitized ? NULL : env, "lathe", port, "--set",
+				       "/oscillator/mode=pink", NULL);
 	load_params();
 	if (getenv("LATHE_FUZZ_SEED"))
 		rng = strtoull(getenv("LATHE_FUZZ_SEED"), NULL, 0) | 1;
@@ -2353,6 +2366,29 @@ static void test_fuzz(void **state)
 	assert_non_null(g);
 	assert_query(&s, "/a/eq/3/gain", atof(g->value), 0);
 	assert_true(rig_alive(lathe));
+
+	/* The probe's verdict, written when lathe ends. */
+	rig_signal(lathe, SIGTERM);
+	assert_true(rig_wait_exit(lathe, 5.0));
+	if (sanitized) {
+		print_message("lathe is built with AddressSanitizer: no rt_probe here (make check "
+			      "runs it)\n");
+		return;
+	}
+	char *text = rig_slurp(rig_path("lathe.report"));
+	char *all = malloc(strlen(text) + 2);
+	sprintf(all, "\n%s", text);
+	const char *cb = strstr(all, "\ncallbacks "), *fb = strstr(all, "\nforbidden ");
+	long callbacks = cb ? atol(cb + 11) : -1, forbidden = fb ? atol(fb + 11) : -1;
+	print_message("probe: %ld callbacks during the fuzz, %ld forbidden calls\n", callbacks,
+		      forbidden);
+	/* 500: far fewer cycles than the run's (about 2 s at 64 frames: 1500),
+	 * but proof the probe watched; any forbidden call fails. */
+	if (callbacks < 500 || forbidden != 0)
+		fail_msg("rt_probe report (%s):\n%s", forbidden ? "forbidden calls" : "too few callbacks",
+			 text);
+	free(all);
+	free(text);
 }
 
 /* ---- 7. latency ----------------------------------------------------------------------- */
