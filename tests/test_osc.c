@@ -57,9 +57,11 @@ static RigProc *lathe_osc_env(char *const env[], const char *name, int port, ...
 	char ps[16], log[64];
 	snprintf(ps, sizeof(ps), "%d", port);
 	snprintf(log, sizeof(log), "%s.log", name);
+	/* --no-zeroconf: a machine running Avahi would announce every test's
+	 * console on the LAN (osc/zeroconf.c has its own test). */
 	char *argv[64] = { (char *)rig.lathe, "--headless", "--server", rig.server, "--jack-name",
-			   "lathe", "--osc-port", ps };
-	int n = 8;
+			   "lathe", "--osc-port", ps, "--no-zeroconf" };
+	int n = 9;
 	va_list ap;
 	va_start(ap, port);
 	for (char *a; (a = va_arg(ap, char *)) && n < 62;)
