@@ -31,9 +31,10 @@ typedef struct {
 	int port;             /* LathePortId */
 	char *peer;           /* full name of the other port */
 	int failures;         /* connection attempts that failed in a row */
-	gint64 missing_since; /* µs, while its peer exists unconnected; 0 otherwise */
+	gint64 missing_since; /* µs, while the client it was made with still owns
+				 * the peer port, unconnected; 0 otherwise */
 	/* The client that owned the peer port when the connection was last
-	 * seen made (0: not seen with the peer there now). Only that client's
+	 * seen made (0: never seen made on this server). Only that client's
 	 * port can have been disconnected by someone: a peer that quits and
 	 * restarts has a port of the same name but a new client UUID, and one
 	 * whose ports could not be connected yet (its client not active) was
