@@ -130,8 +130,11 @@ deps:
 	$$sudo apt-get update -q && \
 	DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -q --no-install-recommends $$missing
 	@# The npm package osc: an OSC implementation independent of liblo, for the tests.
+	@# The system's certificates (with any local authority a proxy needs), which
+	@# Debian's npm does not read by itself.
 	@[ -d tests/osc/node_modules/osc ] || [ ! -f tests/osc/package.json ] || \
-	  npm ci --prefix tests/osc --omit=optional --no-audit --no-fund --loglevel=error
+	  npm ci --prefix tests/osc --omit=optional --no-audit --no-fund --loglevel=error \
+	    $$([ -r /etc/ssl/certs/ca-certificates.crt ] && echo --cafile=/etc/ssl/certs/ca-certificates.crt)
 
 install: lathe
 	install -Dm755 lathe $(DESTDIR)$(BINDIR)/lathe
