@@ -38,6 +38,12 @@ const LatheOscEntry lathe_osc_state[LATHE_STATE_ADDRESS_COUNT] = {
 		"Whether there are unsaved changes." },
 };
 
+const LatheOscGroup lathe_osc_groups[] = {
+	{ lathe_osc_actions, LATHE_ACTION_COUNT, "action" },
+	{ lathe_osc_state, LATHE_STATE_ADDRESS_COUNT, "state" },
+};
+const int lathe_osc_group_count = sizeof(lathe_osc_groups) / sizeof(lathe_osc_groups[0]);
+
 const LatheOscEntry lathe_osc_control[] = {
 	{ "/lathe/register", "[i port]",
 	  "Become a surface: feedback of every change, replies to port (or the sending port); "

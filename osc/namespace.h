@@ -63,6 +63,15 @@ typedef struct {
 } LatheOscEntry;
 extern const LatheOscEntry lathe_osc_actions[LATHE_ACTION_COUNT];
 extern const LatheOscEntry lathe_osc_state[LATHE_STATE_ADDRESS_COUNT];
+/* The actions and the reported state as groups, with the scope name that
+ * listings give them ("action", "state"). */
+typedef struct {
+	const LatheOscEntry *table;
+	int count;
+	const char *scope;
+} LatheOscGroup;
+extern const LatheOscGroup lathe_osc_groups[];
+extern const int lathe_osc_group_count;
 /* The server's own messages (/lathe/...), and the meters (/meter/...). */
 extern const LatheOscEntry lathe_osc_control[];
 extern const int lathe_osc_control_count;

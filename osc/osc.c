@@ -548,28 +548,24 @@ static void send_params(LatheOsc *o, Sender *s)
 		lo_message_free(m);
 		count++;
 	}
-	const struct {
-		const LatheOscEntry *table;
-		int count;
-		const char *scope;
-	} groups[] = { { lathe_osc_actions, LATHE_ACTION_COUNT, "action" },
-		       { lathe_osc_state, LATHE_STATE_ADDRESS_COUNT, "state" } };
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
-		for (int i = 0; i < groups[g].count; i++) {
+	for (int g = 0; g < lathe_osc_group_count; g++) {
+		const LatheOscGroup *group = &lathe_osc_groups[g];
+		for (int i = 0; i < group->count; i++) {
 			lo_message m = lo_message_new();
-			lo_message_add_string(m, groups[g].table[i].path);
-			lo_message_add_string(m, groups[g].scope);
-			lo_message_add_string(m, groups[g].table[i].args);
+			lo_message_add_string(m, group->table[i].path);
+			lo_message_add_string(m, group->scope);
+			lo_message_add_string(m, group->table[i].args);
 			lo_message_add_string(m, "");
 			lo_message_add_float(m, 0.0f);
 			lo_message_add_float(m, 0.0f);
 			lo_message_add_float(m, 0.0f);
-			lo_message_add_string(m, groups[g].scope);
-			lo_message_add_string(m, groups[g].table[i].help);
+			lo_message_add_string(m, group->scope);
+			lo_message_add_string(m, group->table[i].help);
 			osc_outbox_add(o, box, to, "/lathe/param", m);
 			lo_message_free(m);
 			count++;
 		}
+	}
 	lo_message end = lo_message_new();
 	lo_message_add_int32(end, count);
 	osc_outbox_add(o, box, to, "/lathe/params/end", end);

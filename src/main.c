@@ -105,23 +105,19 @@ static void print_params_json(FILE *f)
 	}
 	/* The rest of the OSC namespace: actions and reported state ("N" in a
 	 * path is a snapshot number). */
-	const struct {
-		const LatheOscEntry *table;
-		int count;
-		const char *scope;
-	} groups[] = { { lathe_osc_actions, LATHE_ACTION_COUNT, "action" },
-		       { lathe_osc_state, LATHE_STATE_ADDRESS_COUNT, "state" } };
-	for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
-		for (int i = 0; i < groups[g].count; i++) {
+	for (int g = 0; g < lathe_osc_group_count; g++) {
+		const LatheOscGroup *group = &lathe_osc_groups[g];
+		for (int i = 0; i < group->count; i++) {
 			fprintf(f, "  {\"path\": ");
-			json_string(f, groups[g].table[i].path);
-			fprintf(f, ", \"scope\": \"%s\", \"args\": ", groups[g].scope);
-			json_string(f, groups[g].table[i].args);
+			json_string(f, group->table[i].path);
+			fprintf(f, ", \"scope\": \"%s\", \"args\": ", group->scope);
+			json_string(f, group->table[i].args);
 			fprintf(f, ", \"help\": ");
-			json_string(f, groups[g].table[i].help);
-			bool last = g + 1 == sizeof(groups) / sizeof(groups[0]) && i + 1 == groups[g].count;
+			json_string(f, group->table[i].help);
+			bool last = g + 1 == lathe_osc_group_count && i + 1 == group->count;
 			fprintf(f, "}%s\n", last ? "" : ",");
 		}
+	}
 	fprintf(f, "]\n");
 }
 
