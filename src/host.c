@@ -311,8 +311,15 @@ static void take_session_connections(LatheHost *h)
 		return;
 	h->state->connections_loaded = false;
 	const LatheSession *s = &h->state->session;
-	for (int i = 0; i < s->connections; i++)
+	for (int i = 0; i < s->connections; i++) {
 		add_wanted(h, s->connection[i].port, s->connection[i].peer);
+		/* Asked for now: made even if it was undone a moment ago. */
+		Wanted *w = find_wanted(h, s->connection[i].port, s->connection[i].peer);
+		if (w) {
+			w->connected_owner = 0;
+			w->missing_since = 0;
+		}
+	}
 	publish_wanted(h);
 }
 
@@ -323,8 +330,12 @@ static void restore_connections(LatheHost *h)
 {
 	for (guint i = 0; i < h->wanted->len; i++) {
 		Wanted *w = &g_array_index(h->wanted, Wanted, i);
+		/* Made before with this very client and not made now: someone
+		 * undid it (or is undoing it: the tick may see a disconnection's
+		 * graph change before its connection change), and only
+		 * learn_connections judges that. */
 		jack_uuid_t owner = peer_owner(h, w->peer);
-		bool undone = w->missing_since && owner == w->connected_owner;
+		bool undone = owner == w->connected_owner;
 		if (!owner || undone || jack_port_connected_to(h->ports[w->port], w->peer))
 			continue;
 		/* The first failure is usual: a client's ports appear before it
