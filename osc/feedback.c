@@ -353,30 +353,28 @@ static void send_meters(LatheOsc *o, OscSurface *s, const LatheMeterReading *r,
 
 static void meters(LatheOsc *o, gint64 now)
 {
-	bool due = false;
-	for (int i = 0; i < o->surfaces; i++)
-		due |= o->surface[i]->meter_hz > 0 && now >= o->surface[i]->meter_due;
-	LatheMeters *m = due && o->host ? lathe_host_meters(o->host) : NULL;
+	LatheMeters *m = o->host ? lathe_host_meters(o->host) : NULL;
 	if (!m)
 		return;
-	/* Read when a bundle is due (a read takes the peaks since the last);
-	 * every surface with meters keeps the highest until its own is due. */
+	/* Each new reading's peaks (the highest since the one before) join
+	 * every metering surface's maximum, kept until its bundle is due. */
 	LatheChainId chain = lathe_session_selected(&o->state->session);
-	LatheMeterReading r;
-	lathe_meter_read(m->tap[chain == LATHE_CHAIN_B ? LATHE_TAP_B : LATHE_TAP_A], &r);
+	const LatheMeterReading *r = &m->reading[chain == LATHE_CHAIN_B ? LATHE_TAP_B : LATHE_TAP_A];
+	bool fresh = m->serial != o->meter_serial;
+	o->meter_serial = m->serial;
 	for (int i = 0; i < o->surfaces; i++) {
 		OscSurface *s = o->surface[i];
 		if (!s->meter_hz)
 			continue;
-		for (int c = 0; c < 2; c++) {
-			s->true_peak[c] = fmaxf(s->true_peak[c], r.true_peak[c]);
-			s->sample_peak[c] = fmaxf(s->sample_peak[c], r.sample_peak[c]);
+		for (int c = 0; c < 2 && fresh; c++) {
+			s->true_peak[c] = fmaxf(s->true_peak[c], r->true_peak[c]);
+			s->sample_peak[c] = fmaxf(s->sample_peak[c], r->sample_peak[c]);
 		}
 		if (now < s->meter_due)
 			continue;
 		gint64 period = G_USEC_PER_SEC / s->meter_hz;
 		s->meter_due = now - s->meter_due > period ? now + period : s->meter_due + period;
-		send_meters(o, s, &r, &m->status);
+		send_meters(o, s, r, &m->status);
 	}
 }
 

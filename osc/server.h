@@ -87,6 +87,7 @@ struct LatheOsc {
 	OscShadow shadow;
 	OscOrigin origin[OSC_SLOTS];
 	gint64 fed_at;    /* µs, the last feedback sent */
+	unsigned long meter_serial; /* the meters' reading last taken in */
 
 	struct OscPeer *peers; /* rate limits and refusal notes, by address */
 	int peer_count;

@@ -95,8 +95,7 @@ static void status_text(Headless *hd, GString *s)
 		osc_surfaces(hd, s);
 	} else {
 		/* The print's loudness and peak: what a delivery is judged by. */
-		LatheMeterReading r;
-		lathe_meter_read(m->tap[chain ? LATHE_TAP_B : LATHE_TAP_A], &r);
+		const LatheMeterReading r = m->reading[chain ? LATHE_TAP_B : LATHE_TAP_A];
 		g_string_append(s, " ");
 		level(s, "M", r.momentary);
 		level(s, "S", r.short_term);

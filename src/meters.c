@@ -51,6 +51,11 @@ int lathe_meters_poll(LatheMeters *m, LatheRing *ring)
 		count++;
 	}
 	m->records += (unsigned long)count;
+	if (count) {
+		for (int t = 0; t < LATHE_TAP_COUNT; t++)
+			lathe_meter_read(m->tap[t], &m->reading[t]);
+		m->serial++;
+	}
 	return count;
 }
 

@@ -13,6 +13,12 @@
 
 typedef struct {
 	LatheMeter *tap[LATHE_TAP_COUNT];
+	/* Every tap read once per poll that brought audio (a read takes the
+	 * peaks since the last, so there is one reader, and everyone uses its
+	 * readings): serial counts them. A consumer that wants every peak keeps
+	 * its own maximum over the readings it has not seen. */
+	LatheMeterReading reading[LATHE_TAP_COUNT];
+	unsigned long serial;
 	LatheEngineStatus status; /* from the newest record read */
 	unsigned long records;    /* records read, ever */
 	float *buffer;            /* one record */
@@ -27,8 +33,9 @@ LatheMeters *lathe_meters_new(double rate, bool spectrum);
 void lathe_meters_free(LatheMeters *meters);
 
 /* Read the records that are in the ring now (not those that arrive while
- * this runs, so a busy engine cannot keep it looping) and feed the taps.
- * Returns the number of records read. */
+ * this runs, so a busy engine cannot keep it looping), feed the taps, and
+ * if any came, take a reading of every tap (serial + 1). Returns the
+ * number of records read. */
 int lathe_meters_poll(LatheMeters *meters, LatheRing *ring);
 
 /* Start integrated loudness, LRA and the maxima of every tap afresh. */
