@@ -14,7 +14,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 # -fno-math-errno lets sqrt/lrint inline; never -ffast-math: it would
 # remove the isfinite() checks that keep NaN out of the output.
-LATHE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -Isrc -Iosc
+LATHE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -Isrc -Iosc -Iui
 
 # Every library the project uses, as pkg-config-name:debian-package.
 # All are checked now, so that a machine set up for this issue builds the later ones.
@@ -28,8 +28,9 @@ PKGS = jack:libjack-jackd2-dev gtk4:libgtk-4-dev libebur128:libebur128-dev \
 # iproute2 (a network namespace for a sender from another address): the
 # outside OSC clients. avahi-daemon, avahi-utils (avahi-browse) and
 # dbus-daemon: a private Zeroconf daemon for the advertisement's test.
+# xvfb and xauth: a display for the GTK console's tests.
 DEB_PACKAGES = make gcc libc6-dev pkg-config jq jackd2 jack-tools jack-capture \
-	liblo-tools iproute2 avahi-daemon avahi-utils dbus-daemon \
+	liblo-tools iproute2 avahi-daemon avahi-utils dbus-daemon xvfb xauth \
 	$(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
 # Programs that may come from elsewhere than Debian (a newer Node.js), as
 # command:debian-package: installed only if the command is missing.
@@ -37,7 +38,7 @@ DEB_COMMANDS = node:nodejs npm:npm
 
 # Recursively expanded, so pkg-config runs when a recipe needs it (after make deps).
 DSP_PKGS = fftw3f
-APP_PKGS = fftw3f sndfile libebur128 jack glib-2.0 liblo avahi-client avahi-glib
+APP_PKGS = fftw3f sndfile libebur128 jack glib-2.0 liblo avahi-client avahi-glib gtk4
 PKG_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) cmocka 2>/dev/null)
 DSP_LIBS = $(shell pkg-config --libs $(DSP_PKGS) 2>/dev/null) -lm
 APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lm
@@ -47,7 +48,8 @@ B = build
 DSP_SRC = $(wildcard src/dsp/*.c)
 CORE_SRC = $(filter-out src/main.c,$(wildcard src/*.c))
 OSC_SRC = $(wildcard osc/*.c)
-CORE_OBJ = $(patsubst %.c,$(B)/%.o,$(DSP_SRC) $(CORE_SRC) $(OSC_SRC))
+UI_SRC = $(wildcard ui/*.c)
+CORE_OBJ = $(patsubst %.c,$(B)/%.o,$(DSP_SRC) $(CORE_SRC) $(OSC_SRC) $(UI_SRC))
 TESTS = $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 # Tests written as shell scripts (run from the source tree, like the others).
 SCRIPT_TESTS = $(wildcard tests/test_*.sh)

@@ -22,6 +22,7 @@
 #include "host.h"
 #include "osc.h"
 #include "state.h"
+#include "window.h"
 
 #define STATUS_TTY_MS 500   /* a status line on a terminal: twice a second */
 #define STATUS_LOG_MS 1000  /* --status to a pipe or file: a line a second */
@@ -313,7 +314,15 @@ static bool stdin_open(void)
 	return false;
 }
 
-int lathe_headless_main(int argc, char **argv)
+static gboolean close_request_cb(GtkWindow *window, gpointer data)
+{
+	(void)window;
+	Headless *hd = data;
+	g_main_loop_quit(hd->loop);
+	return FALSE;
+}
+
+int lathe_headless_main(int argc, char **argv, bool gui)
 {
 	bool stdin_was_open = stdin_open();
 	const char *client_name = NULL, *server_name = getenv("JACK_DEFAULT_SERVER");
@@ -433,6 +442,18 @@ int lathe_headless_main(int argc, char **argv)
 		g_printerr("lathe: OSC on port %d, obeying %s\n", osc.port, nets->str);
 		g_string_free(nets, TRUE);
 	}
+	GtkWidget *window = NULL;
+	if (gui) {
+		g_set_prgname("io.github.lathe.Lathe");
+		if (gtk_init_check()) {
+			window = lathe_window_new(hd.state, hd.host, hd.osc);
+			g_signal_connect(window, "close-request", G_CALLBACK(close_request_cb), &hd);
+			gtk_window_present(GTK_WINDOW(window));
+		} else {
+			g_printerr("lathe: no display: running headless (lathe --headless says so "
+				   "itself)\n");
+		}
+	}
 
 	guint signals[] = {
 		g_unix_signal_add(SIGINT, quit_cb, &hd),
@@ -447,7 +468,8 @@ int lathe_headless_main(int argc, char **argv)
 		hd.stdin_id = g_io_add_watch(in, G_IO_IN | G_IO_HUP | G_IO_ERR, stdin_cb, &hd);
 		hd.stdin_tty = isatty(STDIN_FILENO);
 	}
-	hd.status_tty = isatty(STDOUT_FILENO);
+	/* The status line is for a terminal with no window. */
+	hd.status_tty = !window && isatty(STDOUT_FILENO);
 	guint status_id = 0;
 	if (hd.status_tty || status_lines)
 		status_id = g_timeout_add(hd.status_tty ? STATUS_TTY_MS : STATUS_LOG_MS, status_cb, &hd);
@@ -467,6 +489,8 @@ int lathe_headless_main(int argc, char **argv)
 		g_source_remove(hd.stdin_id);
 	if (in)
 		g_io_channel_unref(in);
+	if (window)
+		gtk_window_destroy(GTK_WINDOW(window));
 	lathe_osc_free(hd.osc);
 	lathe_host_free(hd.host);
 	g_set_printerr_handler(NULL);

@@ -156,8 +156,12 @@ static int cmd_params(int argc, char **argv)
 		print_params_json(stdout);
 		return 0;
 	}
-	if (argc < 2 || argv[1][0] == '-')
-		return lathe_headless_main(argc, argv);
+	if (argc < 2 || argv[1][0] == '-') {
+		bool headless = false;
+		for (int i = 1; i < argc; i++)
+			headless |= strcmp(argv[i], "--headless") == 0;
+		return lathe_headless_main(argc, argv, !headless);
+	}
 	usage(stderr);
 	return 2;
 }
@@ -348,8 +352,12 @@ int main(int argc, char **argv)
 		printf("lathe %s\n", LATHE_VERSION);
 		return 0;
 	}
-	if (argc < 2 || argv[1][0] == '-')
-		return lathe_headless_main(argc, argv);
+	if (argc < 2 || argv[1][0] == '-') {
+		bool headless = false;
+		for (int i = 1; i < argc; i++)
+			headless |= strcmp(argv[i], "--headless") == 0;
+		return lathe_headless_main(argc, argv, !headless);
+	}
 	usage(stderr);
 	return 2;
 }

@@ -1,0 +1,507 @@
+/* lathe — the GTK console's main window (see window.h). */
+#define G_LOG_DOMAIN "lathe-window"
+#include "window.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control.h"
+
+#define REFRESH_MS 33   /* widgets follow the state 30 times a second */
+#define STATUS_MS 500   /* the status bar twice a second */
+#define UNDO_MAX 500
+
+/* One undoable change: a parameter of a target, from one value to another. */
+typedef struct {
+	int target, id;
+	float before, after;
+} Change;
+
+struct _LatheWindow {
+	GtkWindow parent_instance;
+	LatheState *state;
+	LatheHost *host;
+	LatheOsc *osc;
+
+	GtkWidget *title, *ab, *chain_box, *status;
+	GtkWidget *pads[LATHE_SNAPSHOT_COUNT];
+	GPtrArray *controls;       /* every LatheControl, refreshed together */
+	GPtrArray *chain_controls; /* those in the module panels (rebuilt on reorder) */
+	LatheModuleId shown_order[LATHE_MODULE_COUNT];
+	int shown_chain;
+
+	GArray *undo, *redo; /* Change */
+	guint refresh_id, status_id;
+};
+
+G_DEFINE_FINAL_TYPE(LatheWindow, lathe_window, GTK_TYPE_WINDOW)
+
+/* ------------------------------------------------------------ changes */
+
+/* A change the user made here: undoable, and sent to the audio thread. */
+static void record(LatheWindow *w, int target, int id, float before, float after)
+{
+	/* Undo edits the chain that was edited, even after an A/B toggle. */
+	int fixed = lathe_param_in_chain(id) && target == LATHE_TARGET_SELECTED
+			    ? (int)lathe_session_selected(&w->state->session) : target;
+	Change c = { fixed, id, before, after };
+	if (w->undo->len == UNDO_MAX)
+		g_array_remove_index(w->undo, 0);
+	g_array_append_val(w->undo, c);
+	g_array_set_size(w->redo, 0);
+	lathe_state_sync(w->state);
+}
+
+static void changed_cb(LatheControl *control, int target, int id, float before, float after,
+		       gpointer data)
+{
+	(void)control;
+	record(data, target, id, before, after);
+}
+
+/* Set a console control from an action, as the user's change. */
+static void set_console(LatheWindow *w, LatheConsoleParam p, float value)
+{
+	int id = LATHE_CONSOLE_ID(p);
+	float before = lathe_state_get(w->state, LATHE_TARGET_SELECTED, id);
+	if (value == before)
+		return;
+	lathe_state_set(w->state, LATHE_TARGET_SELECTED, id, value);
+	record(w, LATHE_TARGET_SELECTED, id, before, value);
+}
+
+static GtkWidget *control(LatheWindow *w, int target, const char *path)
+{
+	int id = lathe_param_find(path);
+	g_return_val_if_fail(id >= 0, gtk_label_new(path));
+	GtkWidget *c = lathe_control_new(w->state, target, id, changed_cb, w);
+	g_ptr_array_add(w->controls, c);
+	return c;
+}
+
+static void undo_redo(LatheWindow *w, GArray *from, GArray *to, bool undo)
+{
+	if (!from->len)
+		return;
+	Change c = g_array_index(from, Change, from->len - 1);
+	g_array_remove_index(from, from->len - 1);
+	lathe_state_set(w->state, c.target, c.id, undo ? c.before : c.after);
+	g_array_append_val(to, c);
+	lathe_state_sync(w->state);
+}
+
+/* ------------------------------------------------------------ actions */
+
+static void ab_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)name, (void)param;
+	LatheWindow *w = LATHE_WINDOW(widget);
+	set_console(w, LATHE_CONSOLE_CHAIN, lathe_session_selected(&w->state->session) ? 0.0f : 1.0f);
+}
+
+static void source_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)name;
+	set_console(LATHE_WINDOW(widget), LATHE_CONSOLE_SOURCE, (float)g_variant_get_int32(param));
+}
+
+/* A console toggle flipped (mono, side, dim, mute). */
+static void flip(LatheWindow *w, LatheConsoleParam p)
+{
+	float now = lathe_state_get(w->state, LATHE_TARGET_SELECTED, LATHE_CONSOLE_ID(p));
+	set_console(w, p, now != 0.0f ? 0.0f : 1.0f);
+}
+
+static void monitor_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)param;
+	static const struct {
+		const char *action;
+		LatheConsoleParam param;
+	} map[] = { { "monitor.mono", LATHE_CONSOLE_MONO }, { "monitor.side", LATHE_CONSOLE_SIDE },
+		    { "monitor.dim", LATHE_CONSOLE_DIM },   { "monitor.mute", LATHE_CONSOLE_MUTE } };
+	for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+		if (strcmp(name, map[i].action) == 0)
+			flip(LATHE_WINDOW(widget), map[i].param);
+}
+
+static void snapshot_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+	LatheWindow *w = LATHE_WINDOW(widget);
+	int n = g_variant_get_int32(param);
+	if (strcmp(name, "snapshot.store") == 0)
+		lathe_state_store(w->state, n);
+	else if (!lathe_state_recall(w->state, n))
+		gtk_widget_error_bell(widget);
+	lathe_state_sync(w->state);
+}
+
+static void save_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)name, (void)param;
+	LatheWindow *w = LATHE_WINDOW(widget);
+	char err[512];
+	if (!w->state->file) {
+		/* No file yet: Save As arrives with the file chooser. */
+		gtk_widget_error_bell(widget);
+		return;
+	}
+	if (!lathe_state_save(w->state, NULL, err, sizeof(err)))
+		g_printerr("lathe: %s\n", err);
+}
+
+static void undo_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)param;
+	LatheWindow *w = LATHE_WINDOW(widget);
+	if (strcmp(name, "edit.undo") == 0)
+		undo_redo(w, w->undo, w->redo, true);
+	else
+		undo_redo(w, w->redo, w->undo, false);
+}
+
+/* -------------------------------------------------------------- layout */
+
+static void pad_pressed_cb(GtkGestureClick *g, int n, double x, double y, gpointer data)
+{
+	(void)n, (void)x, (void)y;
+	GtkWidget *pad = data;
+	int number = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(pad), "snapshot"));
+	GdkModifierType mods = gtk_event_controller_get_current_event_state(GTK_EVENT_CONTROLLER(g));
+	gtk_widget_activate_action(pad, (mods & (GDK_CONTROL_MASK | GDK_SHIFT_MASK)) ? "snapshot.store"
+										     : "snapshot.recall",
+				   "i", number);
+}
+
+static GtkWidget *monitor_section(LatheWindow *w)
+{
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+	gtk_widget_add_css_class(box, "monitor");
+	static const char *const toggles[] = { "/monitor/match", "/monitor/delta", "/monitor/mono",
+					       "/monitor/side", "/monitor/left", "/monitor/right",
+					       "/monitor/swap", "/monitor/polarity", "/monitor/dim",
+					       "/monitor/mute" };
+	for (size_t i = 0; i < G_N_ELEMENTS(toggles); i++) {
+		GtkWidget *c = control(w, LATHE_TARGET_SELECTED, toggles[i]);
+		gtk_widget_set_valign(c, GTK_ALIGN_CENTER);
+		gtk_box_append(GTK_BOX(box), c);
+	}
+	gtk_box_append(GTK_BOX(box), control(w, LATHE_TARGET_SELECTED, "/monitor/level"));
+	gtk_box_append(GTK_BOX(box), control(w, LATHE_TARGET_SELECTED, "/monitor/dim_level"));
+	return box;
+}
+
+static GtkWidget *snapshot_pads(LatheWindow *w)
+{
+	GtkWidget *grid = gtk_grid_new();
+	gtk_widget_add_css_class(grid, "pads");
+	gtk_grid_set_column_spacing(GTK_GRID(grid), 3);
+	gtk_grid_set_row_spacing(GTK_GRID(grid), 3);
+	for (int n = 1; n <= LATHE_SNAPSHOT_COUNT; n++) {
+		char text[8], label[96];
+		snprintf(text, sizeof(text), "%d", n);
+		GtkWidget *pad = gtk_button_new_with_label(text);
+		gtk_widget_add_css_class(pad, "pad");
+		g_object_set_data(G_OBJECT(pad), "snapshot", GINT_TO_POINTER(n));
+		snprintf(label, sizeof(label), "Snapshot %d (click recalls, Ctrl+click stores)", n);
+		gtk_widget_set_tooltip_text(pad, label);
+		gtk_accessible_update_property(GTK_ACCESSIBLE(pad), GTK_ACCESSIBLE_PROPERTY_LABEL,
+					       label, -1);
+		/* The click is taken before the button's own, to read modifiers. */
+		GtkGesture *click = gtk_gesture_click_new();
+		gtk_event_controller_set_propagation_phase(GTK_EVENT_CONTROLLER(click), GTK_PHASE_CAPTURE);
+		g_signal_connect(click, "pressed", G_CALLBACK(pad_pressed_cb), pad);
+		gtk_widget_add_controller(pad, GTK_EVENT_CONTROLLER(click));
+		w->pads[n - 1] = pad;
+		gtk_grid_attach(GTK_GRID(grid), pad, (n - 1) % 8, (n - 1) / 8, 1, 1);
+	}
+	return grid;
+}
+
+/* The band a parameter belongs to ("/eq/3/gain": 3), or 0. */
+static long band_of(const LatheModuleClass *mc, int id)
+{
+	const char *rest = lathe_params[id].path + strlen(mc->name) + 2;
+	char *end;
+	long band = strtol(rest, &end, 10);
+	return end != rest && *end == '/' ? band : 0;
+}
+
+/* One module's panel: its name and enable switch, then its controls in
+ * columns of at most 7 (the EQ's bands side by side). */
+static GtkWidget *module_panel(LatheWindow *w, LatheModuleId m)
+{
+	const LatheModuleClass *mc = lathe_module_classes[m];
+	GtkWidget *frame = gtk_box_new(GTK_ORIENTATION_VERTICAL, 4);
+	gtk_widget_add_css_class(frame, "module");
+	GtkWidget *head = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+	GtkWidget *name = gtk_label_new(mc->name);
+	gtk_widget_add_css_class(name, "module-name");
+	gtk_box_append(GTK_BOX(head), name);
+	gtk_box_append(GTK_BOX(frame), head);
+	GtkWidget *grid = gtk_grid_new();
+	gtk_grid_set_column_spacing(GTK_GRID(grid), 8);
+	gtk_grid_set_row_spacing(GTK_GRID(grid), 4);
+	gtk_box_append(GTK_BOX(frame), grid);
+	/* The module's own controls in columns of at most 7, then one column
+	 * per band ("/eq/3/gain" belongs to band 3), so bands stand side by
+	 * side as on a hardware unit. */
+	int first = lathe_module_first_param(m), k = 0, columns = 0;
+	for (int i = 0; i < mc->n_params; i++) {
+		int id = first + i;
+		GtkWidget *c = lathe_control_new(w->state, LATHE_TARGET_SELECTED, id, changed_cb, w);
+		g_ptr_array_add(w->controls, c);
+		g_ptr_array_add(w->chain_controls, c);
+		if (i == LATHE_MODULE_ENABLE) {
+			gtk_box_append(GTK_BOX(head), c);
+			continue;
+		}
+		if (band_of(mc, id))
+			continue; /* placed below */
+		gtk_grid_attach(GTK_GRID(grid), c, k / 7, k % 7, 1, 1);
+		columns = k / 7 + 1;
+		k++;
+	}
+	int band_column = -1, row = 0;
+	long last_band = 0;
+	for (guint j = 0; j < w->chain_controls->len; j++) {
+		LatheControl *c = g_ptr_array_index(w->chain_controls, j);
+		int id = lathe_control_id(c);
+		if (id < first || id >= first + mc->n_params || id == first + LATHE_MODULE_ENABLE)
+			continue;
+		long band = band_of(mc, id);
+		if (!band)
+			continue;
+		if (band != last_band) {
+			band_column++;
+			row = 0;
+			last_band = band;
+		}
+		gtk_grid_attach(GTK_GRID(grid), GTK_WIDGET(c), columns + band_column, row++, 1, 1);
+	}
+	return frame;
+}
+
+/* The module panels in the selected chain's order (again after a reorder
+ * or an A/B toggle to a chain in another order). */
+static void build_chain(LatheWindow *w)
+{
+	for (guint i = 0; i < w->chain_controls->len; i++)
+		g_ptr_array_remove(w->controls, g_ptr_array_index(w->chain_controls, i));
+	g_ptr_array_set_size(w->chain_controls, 0);
+	GtkWidget *child;
+	while ((child = gtk_widget_get_first_child(w->chain_box)))
+		gtk_box_remove(GTK_BOX(w->chain_box), child);
+	const LatheSettings *s = lathe_state_settings(w->state, LATHE_TARGET_SELECTED);
+	memcpy(w->shown_order, s->order, sizeof(w->shown_order));
+	for (int k = 0; k < LATHE_MODULE_COUNT; k++)
+		gtk_box_append(GTK_BOX(w->chain_box), module_panel(w, s->order[k]));
+}
+
+/* ------------------------------------------------------------- refresh */
+
+static gboolean refresh_cb(gpointer data)
+{
+	LatheWindow *w = data;
+	const LatheSettings *s = lathe_state_settings(w->state, LATHE_TARGET_SELECTED);
+	if (memcmp(s->order, w->shown_order, sizeof(w->shown_order)) != 0)
+		build_chain(w);
+	for (guint i = 0; i < w->controls->len; i++)
+		lathe_control_refresh(g_ptr_array_index(w->controls, i));
+	int chain = (int)lathe_session_selected(&w->state->session);
+	if (chain != w->shown_chain) {
+		w->shown_chain = chain;
+		gtk_button_set_label(GTK_BUTTON(w->ab), chain ? "B" : "A");
+		gtk_widget_remove_css_class(w->ab, chain ? "chain-a" : "chain-b");
+		gtk_widget_add_css_class(w->ab, chain ? "chain-b" : "chain-a");
+	}
+	int active = lathe_state_active_snapshot(w->state);
+	for (int n = 1; n <= LATHE_SNAPSHOT_COUNT; n++) {
+		GtkWidget *pad = w->pads[n - 1];
+		bool stored = w->state->session.stored[n - 1];
+		if (stored != gtk_widget_has_css_class(pad, "stored"))
+			(stored ? gtk_widget_add_css_class : gtk_widget_remove_css_class)(pad, "stored");
+		if ((n == active) != gtk_widget_has_css_class(pad, "active"))
+			(n == active ? gtk_widget_add_css_class : gtk_widget_remove_css_class)(pad, "active");
+	}
+	char title[512];
+	const char *file = w->state->file ? w->state->file : "untitled session";
+	const char *base = strrchr(file, '/');
+	snprintf(title, sizeof(title), "%s%s", w->state->dirty ? "• " : "", base ? base + 1 : file);
+	if (strcmp(gtk_label_get_text(GTK_LABEL(w->title)), title) != 0)
+		gtk_label_set_text(GTK_LABEL(w->title), title);
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean status_cb(gpointer data)
+{
+	LatheWindow *w = data;
+	GString *s = g_string_new(NULL);
+	LatheHostStatus hs = { 0 };
+	if (w->host)
+		lathe_host_status(w->host, &hs);
+	if (!w->host)
+		g_string_append(s, "no JACK");
+	else if (!hs.connected)
+		g_string_append_printf(s, "JACK: no server \"%s\", waiting (state kept)", hs.server);
+	else
+		g_string_append_printf(s, "JACK %s  ·  %u Hz  ·  %u frames  ·  latency %d samples "
+					  "(%.2f ms)  ·  DSP %.1f %%  ·  xruns %u",
+				       hs.client, hs.rate, hs.period, hs.latency,
+				       1000.0 * hs.latency / (hs.rate ? hs.rate : 1), (double)hs.dsp_load,
+				       hs.xruns);
+	if (w->osc) {
+		LatheOscStatus os;
+		lathe_osc_status(w->osc, &os);
+		g_string_append_printf(s, "  ·  OSC %d: %d surface%s", os.port, os.surfaces,
+				       os.surfaces == 1 ? "" : "s");
+	}
+	gtk_label_set_text(GTK_LABEL(w->status), s->str);
+	g_string_free(s, TRUE);
+	return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------- widget */
+
+static const char *const css =
+	"window.lathe { background: #17181b; color: #e6e6e6; }"
+	"window.lathe headerbar { background: #202226; }"
+	".numeric { font-feature-settings: 'tnum'; }"
+	".module { background: #202226; border-radius: 6px; padding: 8px; margin: 4px; }"
+	".module-name { font-weight: bold; color: #f29e33; }"
+	".control-name { font-size: 0.85em; color: #b8b8b8; }"
+	".control-value { font-size: 0.85em; font-feature-settings: 'tnum'; }"
+	".monitor, .pads { padding: 6px; }"
+	"button.ab { font-size: 1.6em; font-weight: bold; min-width: 56px; }"
+	"button.chain-a { background: #2d6cdf; color: white; }"
+	"button.chain-b { background: #d9822b; color: white; }"
+	"button.pad { min-width: 28px; padding: 2px; }"
+	"button.pad.stored { background: #3a4a3a; }"
+	"button.pad.active { background: #5aa05a; color: black; }"
+	".status { padding: 4px 8px; color: #a0a0a0; font-feature-settings: 'tnum'; }";
+
+static void lathe_window_dispose(GObject *object)
+{
+	LatheWindow *w = LATHE_WINDOW(object);
+	g_clear_handle_id(&w->refresh_id, g_source_remove);
+	g_clear_handle_id(&w->status_id, g_source_remove);
+	g_clear_pointer(&w->controls, g_ptr_array_unref);
+	g_clear_pointer(&w->chain_controls, g_ptr_array_unref);
+	g_clear_pointer(&w->undo, g_array_unref);
+	g_clear_pointer(&w->redo, g_array_unref);
+	G_OBJECT_CLASS(lathe_window_parent_class)->dispose(object);
+}
+
+static void lathe_window_class_init(LatheWindowClass *klass)
+{
+	GtkWidgetClass *wc = GTK_WIDGET_CLASS(klass);
+	G_OBJECT_CLASS(klass)->dispose = lathe_window_dispose;
+	gtk_widget_class_install_action(wc, "console.ab", NULL, ab_action);
+	gtk_widget_class_install_action(wc, "console.source", "i", source_action);
+	gtk_widget_class_install_action(wc, "monitor.mono", NULL, monitor_action);
+	gtk_widget_class_install_action(wc, "monitor.side", NULL, monitor_action);
+	gtk_widget_class_install_action(wc, "monitor.dim", NULL, monitor_action);
+	gtk_widget_class_install_action(wc, "monitor.mute", NULL, monitor_action);
+	gtk_widget_class_install_action(wc, "snapshot.recall", "i", snapshot_action);
+	gtk_widget_class_install_action(wc, "snapshot.store", "i", snapshot_action);
+	gtk_widget_class_install_action(wc, "session.save", NULL, save_action);
+	gtk_widget_class_install_action(wc, "edit.undo", NULL, undo_action);
+	gtk_widget_class_install_action(wc, "edit.redo", NULL, undo_action);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_x, 0, "console.ab", NULL);
+	for (int s = 0; s < LATHE_SOURCE_COUNT; s++)
+		gtk_widget_class_add_binding_action(wc, GDK_KEY_1 + s, 0, "console.source", "i", s);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_m, 0, "monitor.mono", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_s, 0, "monitor.side", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_d, 0, "monitor.dim", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_M, GDK_SHIFT_MASK, "monitor.mute", NULL);
+	for (int n = 1; n <= 8; n++) {
+		gtk_widget_class_add_binding_action(wc, GDK_KEY_F1 + n - 1, 0, "snapshot.recall", "i", n);
+		gtk_widget_class_add_binding_action(wc, GDK_KEY_F1 + n - 1, GDK_SHIFT_MASK,
+						    "snapshot.store", "i", n);
+	}
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_s, GDK_CONTROL_MASK, "session.save", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_z, GDK_CONTROL_MASK, "edit.undo", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+					    "edit.redo", NULL);
+}
+
+static void lathe_window_init(LatheWindow *w)
+{
+	w->controls = g_ptr_array_new();
+	w->chain_controls = g_ptr_array_new();
+	w->undo = g_array_new(FALSE, FALSE, sizeof(Change));
+	w->redo = g_array_new(FALSE, FALSE, sizeof(Change));
+	w->shown_chain = -1;
+}
+
+GtkWidget *lathe_window_new(LatheState *state, LatheHost *host, LatheOsc *osc)
+{
+	static bool styled;
+	if (!styled) {
+		GtkCssProvider *provider = gtk_css_provider_new();
+		gtk_css_provider_load_from_data(provider, css, -1);
+		gtk_style_context_add_provider_for_display(gdk_display_get_default(),
+							   GTK_STYLE_PROVIDER(provider),
+							   GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+		g_object_unref(provider);
+		g_object_set(gtk_settings_get_default(), "gtk-application-prefer-dark-theme", TRUE, NULL);
+		styled = true;
+	}
+	LatheWindow *w = g_object_new(LATHE_TYPE_WINDOW, "title", "lathe", "default-width", 1280,
+				      "default-height", 800, NULL);
+	w->state = state;
+	w->host = host;
+	w->osc = osc;
+	gtk_widget_add_css_class(GTK_WIDGET(w), "lathe");
+
+	GtkWidget *header = gtk_header_bar_new();
+	w->title = gtk_label_new("");
+	gtk_header_bar_set_title_widget(GTK_HEADER_BAR(header), w->title);
+	w->ab = gtk_button_new_with_label("A");
+	gtk_widget_add_css_class(w->ab, "ab");
+	gtk_actionable_set_action_name(GTK_ACTIONABLE(w->ab), "console.ab");
+	gtk_widget_set_tooltip_text(w->ab, "A/B: the other chain on the print (X)");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(w->ab), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       "A/B toggle", -1);
+	gtk_header_bar_pack_start(GTK_HEADER_BAR(header), w->ab);
+	gtk_header_bar_pack_start(GTK_HEADER_BAR(header), control(w, LATHE_TARGET_SELECTED, "/source"));
+	GtkWidget *save = gtk_button_new_from_icon_name("document-save-symbolic");
+	gtk_actionable_set_action_name(GTK_ACTIONABLE(save), "session.save");
+	gtk_widget_set_tooltip_text(save, "Save the session (Ctrl+S)");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(save), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       "Save the session", -1);
+	gtk_header_bar_pack_end(GTK_HEADER_BAR(header), save);
+	gtk_window_set_titlebar(GTK_WINDOW(w), header);
+
+	GtkWidget *top = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+	gtk_box_append(GTK_BOX(top), monitor_section(w));
+	GtkWidget *spacer = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 0);
+	gtk_widget_set_hexpand(spacer, TRUE);
+	gtk_box_append(GTK_BOX(top), spacer);
+	gtk_box_append(GTK_BOX(top), snapshot_pads(w));
+
+	w->chain_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 4);
+	GtkWidget *scroll = gtk_scrolled_window_new();
+	gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), w->chain_box);
+	gtk_widget_set_vexpand(scroll, TRUE);
+	gtk_widget_set_hexpand(scroll, TRUE);
+	build_chain(w);
+
+	w->status = gtk_label_new("");
+	gtk_label_set_xalign(GTK_LABEL(w->status), 0.0f);
+	gtk_widget_add_css_class(w->status, "status");
+
+	GtkWidget *main = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+	gtk_box_append(GTK_BOX(main), top);
+	gtk_box_append(GTK_BOX(main), scroll);
+	gtk_box_append(GTK_BOX(main), w->status);
+	gtk_window_set_child(GTK_WINDOW(w), main);
+
+	refresh_cb(w);
+	status_cb(w);
+	w->refresh_id = g_timeout_add(REFRESH_MS, refresh_cb, w);
+	w->status_id = g_timeout_add(STATUS_MS, status_cb, w);
+	return GTK_WIDGET(w);
+}
