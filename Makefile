@@ -9,6 +9,9 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(PREFIX)/share/man
+# The application ID: the desktop file's, the icon's and the metainfo's name.
+APP_ID = io.github.lathe.Lathe
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -28,9 +31,13 @@ PKGS = jack:libjack-jackd2-dev gtk4:libgtk-4-dev libebur128:libebur128-dev \
 # iproute2 (a network namespace for a sender from another address): the
 # outside OSC clients. avahi-daemon, avahi-utils (avahi-browse) and
 # dbus-daemon: a private Zeroconf daemon for the advertisement's test.
-# xvfb and xauth: a display for the GTK console's tests.
+# xvfb and xauth: a display for the GTK console's tests; x11-apps (xwd)
+# and xdotool: its screenshots and simulated input. desktop-file-utils,
+# appstream, libxml2-utils and groff-base: the desktop file, metainfo, icon
+# and man page validators.
 DEB_PACKAGES = make gcc libc6-dev pkg-config jq jackd2 jack-tools jack-capture \
-	liblo-tools iproute2 avahi-daemon avahi-utils dbus-daemon xvfb xauth \
+	liblo-tools iproute2 avahi-daemon avahi-utils dbus-daemon xvfb xauth x11-apps xdotool \
+	desktop-file-utils appstream libxml2-utils groff-base \
 	$(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
 # Programs that may come from elsewhere than Debian (a newer Node.js), as
 # command:debian-package: installed only if the command is missing.
@@ -145,10 +152,22 @@ install: lathe
 	install -m644 share/osc.md $(DESTDIR)$(DATADIR)/lathe/
 	install -d $(DESTDIR)$(DATADIR)/lathe/touchosc
 	install -m644 share/touchosc/lathe.tosc $(DESTDIR)$(DATADIR)/lathe/touchosc/
+	install -Dm644 share/$(APP_ID).desktop $(DESTDIR)$(DATADIR)/applications/$(APP_ID).desktop
+	install -Dm644 share/$(APP_ID).metainfo.xml $(DESTDIR)$(DATADIR)/metainfo/$(APP_ID).metainfo.xml
+	install -Dm644 share/icons/hicolor/scalable/apps/$(APP_ID).svg \
+	  $(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/$(APP_ID).svg
+	install -Dm644 share/icons/hicolor/symbolic/apps/$(APP_ID)-symbolic.svg \
+	  $(DESTDIR)$(DATADIR)/icons/hicolor/symbolic/apps/$(APP_ID)-symbolic.svg
+	install -Dm644 share/man/lathe.1 $(DESTDIR)$(MANDIR)/man1/lathe.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lathe
 	rm -rf $(DESTDIR)$(DATADIR)/lathe
+	rm -f $(DESTDIR)$(DATADIR)/applications/$(APP_ID).desktop
+	rm -f $(DESTDIR)$(DATADIR)/metainfo/$(APP_ID).metainfo.xml
+	rm -f $(DESTDIR)$(DATADIR)/icons/hicolor/scalable/apps/$(APP_ID).svg
+	rm -f $(DESTDIR)$(DATADIR)/icons/hicolor/symbolic/apps/$(APP_ID)-symbolic.svg
+	rm -f $(DESTDIR)$(MANDIR)/man1/lathe.1
 
 clean:
 	rm -rf $(B) lathe

@@ -446,6 +446,7 @@ int lathe_headless_main(int argc, char **argv, bool gui)
 	if (gui) {
 		g_set_prgname("io.github.lathe.Lathe");
 		if (gtk_init_check()) {
+			gtk_window_set_default_icon_name("io.github.lathe.Lathe");
 			window = lathe_window_new(hd.state, hd.host, hd.osc);
 			g_signal_connect(window, "close-request", G_CALLBACK(close_request_cb), &hd);
 			gtk_window_present(GTK_WINDOW(window));
