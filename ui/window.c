@@ -200,7 +200,7 @@ static GtkWidget *snapshot_pads(LatheWindow *w)
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 3);
 	gtk_grid_set_row_spacing(GTK_GRID(grid), 3);
 	for (int n = 1; n <= LATHE_SNAPSHOT_COUNT; n++) {
-		char text[8], label[96];
+		char text[16], label[96];
 		snprintf(text, sizeof(text), "%d", n);
 		GtkWidget *pad = gtk_button_new_with_label(text);
 		gtk_widget_add_css_class(pad, "pad");
