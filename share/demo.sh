@@ -39,12 +39,16 @@ else
 	connect="--connect mon_L=system:playback_1 --connect mon_R=system:playback_2"
 fi
 
+# With a display, the console's window; without one, headless with its
+# status line.
+mode=--headless
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-	echo "demo: the GTK4 console is not in this release yet; running headless"
+	mode=
+	echo "demo: opening the console window; closing it ends the demo"
 fi
-echo "demo: $LATHE --headless --session $PRESET --set /oscillator/mode=pink $connect"
+echo "demo: $LATHE $mode --session $PRESET --set /oscillator/mode=pink $connect"
 echo "demo: type a command and Enter to change a control (e.g. /limiter/input_gain 6,"
 echo "      /chain b, /source input, /oscillator/mode sine); Ctrl-C ends the demo"
 echo "demo: or over OSC from another terminal: oscsend localhost 7770 /monitor/mono T"
 # shellcheck disable=SC2086
-"$LATHE" --headless --session "$PRESET" --set /oscillator/mode=pink $connect
+"$LATHE" $mode --session "$PRESET" --set /oscillator/mode=pink $connect

@@ -50,7 +50,7 @@ static const struct { double hz; const char *text; } freq_labels[] = {
 };
 #define N_FREQ_LABELS (int)(sizeof freq_labels / sizeof freq_labels[0])
 
-enum { SIGNAL_BAND_MOVED, SIGNAL_BAND_RESET, N_SIGNALS };
+enum { SIGNAL_BAND_MOVED, SIGNAL_BAND_RELEASED, SIGNAL_BAND_RESET, N_SIGNALS };
 static guint signals[N_SIGNALS];
 
 typedef struct {
@@ -280,7 +280,9 @@ static void drag_end_cb(GtkGestureDrag *gesture, double dx, double dy, gpointer 
 	LatheSpectrumView *self = data;
 	if (self->drag_band < 0)
 		return;
+	guint band = (guint)self->drag_band;
 	self->drag_band = -1;
+	g_signal_emit(self, signals[SIGNAL_BAND_RELEASED], 0, band);
 	update_a11y(self);
 	gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->hover_band >= 0 ? "grab" : NULL);
 	gtk_widget_queue_draw(GTK_WIDGET(self));
@@ -556,6 +558,9 @@ static void lathe_spectrum_view_class_init(LatheSpectrumViewClass *klass)
 		g_signal_new("band-moved", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
 			     NULL, NULL, G_TYPE_NONE, 3, G_TYPE_UINT, G_TYPE_DOUBLE,
 			     G_TYPE_DOUBLE);
+	signals[SIGNAL_BAND_RELEASED] =
+		g_signal_new("band-released", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
+			     NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);
 	signals[SIGNAL_BAND_RESET] =
 		g_signal_new("band-reset", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, NULL,
 			     NULL, NULL, G_TYPE_NONE, 1, G_TYPE_UINT);

@@ -115,7 +115,10 @@ LatheVerdict lathe_true_peak_verdict(float true_peak, float limit_dbtp);
  *   "band-moved" (guint band, gdouble freq, gdouble gain_db): while a handle
  *     is dragged, on every pointer motion; band 0..7 is /eq/(band+1)/, freq
  *     and gain clamped to the registry's ranges of /eq/N/freq and
- *     /eq/N/gain. The handle follows at once; set_band may confirm it.
+ *     /eq/N/gain. The handle follows the pointer at once, and set_band
+ *     calls for the band being dragged do not move it until it is let go.
+ *   "band-released" (guint band): the drag is over (one undo step can
+ *     cover every band-moved before it).
  *   "band-reset" (guint band): a double-click on a handle.
  *
  * Accessible role IMG with a label; the handles are not focusable (the
