@@ -218,6 +218,50 @@ static void expect(const char *path, double want)
 		fail_msg("%s is %g, not %g", path, v, want);
 }
 
+
+typedef struct {
+	char order[256];
+	bool seen;
+} OrderAnswer;
+
+static void order_cb(const OscMsg *m, void *user)
+{
+	OrderAnswer *a = user;
+	if (strcmp(m->path, "/order") != 0)
+		return;
+	a->order[0] = '\0';
+	for (int i = 0; i < m->n; i++) {
+		strcat(a->order, m->str[i]);
+		strcat(a->order, " ");
+	}
+	a->seen = true;
+}
+
+/* Wait until the selected chain's order begins with `want`. */
+static void expect_order(const char *want)
+{
+	double end = rig_now() + 2.0;
+	OrderAnswer a;
+	do {
+		int fd = udp_open(0);
+		unsigned char buf[4096];
+		size_t n = osc_msg(buf, sizeof(buf), "/order", "");
+		udp_send(fd, osc_port, buf, n);
+		a.seen = false;
+		double until = rig_now() + 1.0;
+		while (!a.seen && rig_now() < until) {
+			int len = udp_recv(fd, until - rig_now(), buf, sizeof(buf));
+			if (len > 0)
+				osc_decode(buf, (size_t)len, order_cb, &a);
+		}
+		close(fd);
+		if (a.seen && strncmp(a.order, want, strlen(want)) == 0)
+			return;
+		rig_sleep(0.05);
+	} while (rig_now() < end);
+	fail_msg("the order is '%s', not '%s...'", a.seen ? a.order : "(no reply)", want);
+}
+
 static void key(const char *keys)
 {
 	if (rig_sh(NULL, 0, "%s xdotool search --name '^lathe$' windowfocus --sync key %s", display_env,
@@ -315,12 +359,71 @@ static void test_osc_change_shows(void **state)
 	assert_true(after[0] > after[2] + 30);
 }
 
+
+/* The orange module names (#f29e33) along the row of panel titles: the
+ * x of the middle of the k-th name from the left, found in the picture so
+ * that fonts of another width do not move the test's aim. */
+static int module_name_x(const Shot *s, int y0, int y1, int k)
+{
+	int found = 0, start = -1, gap = 0;
+	for (int x = 0; x < s->width; x++) {
+		bool orange = false;
+		for (int y = y0; y < y1 && !orange; y++) {
+			uint32_t v = s->rgb[y * s->width + x];
+			int r = (v >> 16) & 0xff, g = (v >> 8) & 0xff, b = v & 0xff;
+			orange = r > 180 && g > 110 && g < 190 && b < 90;
+		}
+		if (orange) {
+			if (start < 0)
+				start = x;
+			gap = 0;
+		} else if (start >= 0 && ++gap > 12) {
+			/* A name ends where 12 columns without orange begin. */
+			if (found++ == k)
+				return (start + x - gap) / 2;
+			start = -1;
+		}
+	}
+	return -1;
+}
+
+/* Reordering the chain through the interface changes the processing
+ * order (seen over OSC): the EQ's name dragged by the mouse onto the
+ * input's panel puts the EQ first; Ctrl+Z puts it back. */
+static void test_reorder(void **state)
+{
+	(void)state;
+	lathe_gui();
+	rig_sleep(0.5);
+	Shot s = screenshot("order.xwd");
+	/* The panels' title row lies below the monitor row: 150..210 px. */
+	int input_x = module_name_x(&s, 150, 210, 0), eq_x = module_name_x(&s, 150, 210, 1);
+	free(s.rgb);
+	print_message("module names at x = %d (input), %d (eq)\n", input_x, eq_x);
+	if (input_x < 0 || eq_x < 0)
+		fail_msg("the module names were not found in the screenshot");
+	int y = 183;
+	char cmd[1024];
+	int n = snprintf(cmd, sizeof(cmd), "%s xdotool mousemove %d %d mousedown 1", display_env, eq_x, y);
+	/* Small steps: GTK starts a drag after a few pixels of motion. */
+	for (int k = 1; k <= 8; k++)
+		n += snprintf(cmd + n, sizeof(cmd) - (size_t)n, " sleep 0.08 mousemove %d %d",
+			      eq_x + (input_x - eq_x) * k / 8, y + 25 * k);
+	snprintf(cmd + n, sizeof(cmd) - (size_t)n, " sleep 0.2 mouseup 1");
+	if (rig_sh(NULL, 0, "%s", cmd) != 0)
+		fail_msg("xdotool drag failed");
+	expect_order("eq input comp");
+	key("ctrl+z");
+	expect_order("input eq comp");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_window_shows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_keys_and_undo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_osc_change_shows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reorder, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

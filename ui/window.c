@@ -13,10 +13,12 @@
 #define STATUS_MS 500   /* the status bar twice a second */
 #define UNDO_MAX 500
 
-/* One undoable change: a parameter of a target, from one value to another. */
+/* One undoable change: a parameter of a target from one value to another,
+ * or (id -1) a chain's order. */
 typedef struct {
 	int target, id;
 	float before, after;
+	LatheModuleId order_before[LATHE_MODULE_COUNT], order_after[LATHE_MODULE_COUNT];
 } Change;
 
 struct _LatheWindow {
@@ -40,16 +42,23 @@ G_DEFINE_FINAL_TYPE(LatheWindow, lathe_window, GTK_TYPE_WINDOW)
 
 /* ------------------------------------------------------------ changes */
 
+static void push_undo(LatheWindow *w, const Change *c);
+
 /* A change the user made here: undoable, and sent to the audio thread. */
 static void record(LatheWindow *w, int target, int id, float before, float after)
 {
 	/* Undo edits the chain that was edited, even after an A/B toggle. */
 	int fixed = lathe_param_in_chain(id) && target == LATHE_TARGET_SELECTED
 			    ? (int)lathe_session_selected(&w->state->session) : target;
-	Change c = { fixed, id, before, after };
+	Change c = { .target = fixed, .id = id, .before = before, .after = after };
+	push_undo(w, &c);
+}
+
+static void push_undo(LatheWindow *w, const Change *c)
+{
 	if (w->undo->len == UNDO_MAX)
 		g_array_remove_index(w->undo, 0);
-	g_array_append_val(w->undo, c);
+	g_array_append_vals(w->undo, c, 1);
 	g_array_set_size(w->redo, 0);
 	lathe_state_sync(w->state);
 }
@@ -87,7 +96,10 @@ static void undo_redo(LatheWindow *w, GArray *from, GArray *to, bool undo)
 		return;
 	Change c = g_array_index(from, Change, from->len - 1);
 	g_array_remove_index(from, from->len - 1);
-	lathe_state_set(w->state, c.target, c.id, undo ? c.before : c.after);
+	if (c.id < 0)
+		lathe_state_set_order(w->state, c.target, undo ? c.order_before : c.order_after);
+	else
+		lathe_state_set(w->state, c.target, c.id, undo ? c.before : c.after);
 	g_array_append_val(to, c);
 	lathe_state_sync(w->state);
 }
@@ -220,6 +232,68 @@ static GtkWidget *snapshot_pads(LatheWindow *w)
 	return grid;
 }
 
+/* Move module m of the selected chain to position `to` (0..8), as the
+ * user's change. */
+static void move_module(LatheWindow *w, LatheModuleId m, int to)
+{
+	int chain = (int)lathe_session_selected(&w->state->session);
+	const LatheSettings *s = lathe_state_settings(w->state, chain);
+	Change c = { .target = chain, .id = -1 };
+	memcpy(c.order_before, s->order, sizeof(c.order_before));
+	int from = 0;
+	while (from < LATHE_MODULE_COUNT && s->order[from] != m)
+		from++;
+	if (from == LATHE_MODULE_COUNT || to < 0 || to >= LATHE_MODULE_COUNT || to == from)
+		return;
+	LatheModuleId order[LATHE_MODULE_COUNT];
+	for (int k = 0, j = 0; k < LATHE_MODULE_COUNT; k++)
+		if (k != from)
+			order[j++] = s->order[k];
+	memmove(order + to + 1, order + to, sizeof(order[0]) * (size_t)(LATHE_MODULE_COUNT - 1 - to));
+	order[to] = m;
+	memcpy(c.order_after, order, sizeof(order));
+	if (lathe_state_set_order(w->state, chain, order))
+		push_undo(w, &c);
+}
+
+static int position_of(LatheWindow *w, LatheModuleId m)
+{
+	const LatheSettings *s = lathe_state_settings(w->state, LATHE_TARGET_SELECTED);
+	for (int k = 0; k < LATHE_MODULE_COUNT; k++)
+		if (s->order[k] == m)
+			return k;
+	return -1;
+}
+
+static void move_clicked_cb(GtkButton *button, gpointer data)
+{
+	LatheWindow *w = data;
+	LatheModuleId m = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(button), "module"));
+	int by = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(button), "by"));
+	move_module(w, m, position_of(w, m) + by);
+}
+
+/* A panel's name is dragged onto another panel: the module goes there. */
+static GdkContentProvider *drag_prepare_cb(GtkDragSource *source, double x, double y, gpointer data)
+{
+	(void)source, (void)x, (void)y;
+	return gdk_content_provider_new_typed(G_TYPE_STRING, lathe_module_classes[GPOINTER_TO_INT(data)]->name);
+}
+
+static gboolean drop_cb(GtkDropTarget *target, const GValue *value, double x, double y,
+			gpointer data)
+{
+	(void)x, (void)y;
+	LatheWindow *w = data;
+	GtkWidget *panel = gtk_event_controller_get_widget(GTK_EVENT_CONTROLLER(target));
+	LatheModuleId onto = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(panel), "module"));
+	int m = lathe_module_find(g_value_get_string(value));
+	if (m < 0 || m == (int)onto)
+		return FALSE;
+	move_module(w, (LatheModuleId)m, position_of(w, onto));
+	return TRUE;
+}
+
 /* The band a parameter belongs to ("/eq/3/gain": 3), or 0. */
 static long band_of(const LatheModuleClass *mc, int id)
 {
@@ -239,8 +313,32 @@ static GtkWidget *module_panel(LatheWindow *w, LatheModuleId m)
 	GtkWidget *head = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
 	GtkWidget *name = gtk_label_new(mc->name);
 	gtk_widget_add_css_class(name, "module-name");
+	gtk_widget_set_tooltip_text(name, "Drag onto another module to move it there");
 	gtk_box_append(GTK_BOX(head), name);
 	gtk_box_append(GTK_BOX(frame), head);
+	g_object_set_data(G_OBJECT(frame), "module", GINT_TO_POINTER(m));
+	GtkDragSource *source = gtk_drag_source_new();
+	gtk_drag_source_set_actions(source, GDK_ACTION_MOVE);
+	g_signal_connect(source, "prepare", G_CALLBACK(drag_prepare_cb), GINT_TO_POINTER(m));
+	gtk_widget_add_controller(name, GTK_EVENT_CONTROLLER(source));
+	GtkDropTarget *drop = gtk_drop_target_new(G_TYPE_STRING, GDK_ACTION_MOVE);
+	g_signal_connect(drop, "drop", G_CALLBACK(drop_cb), w);
+	gtk_widget_add_controller(frame, GTK_EVENT_CONTROLLER(drop));
+	/* The same from the keyboard: move left, move right. */
+	for (int by = -1; by <= 1; by += 2) {
+		GtkWidget *b = gtk_button_new_from_icon_name(by < 0 ? "go-previous-symbolic"
+								    : "go-next-symbolic");
+		char label[64];
+		snprintf(label, sizeof(label), "Move %s %s in the chain", mc->name,
+			 by < 0 ? "earlier" : "later");
+		gtk_widget_set_tooltip_text(b, label);
+		gtk_accessible_update_property(GTK_ACCESSIBLE(b), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+		gtk_widget_add_css_class(b, "flat");
+		g_object_set_data(G_OBJECT(b), "module", GINT_TO_POINTER(m));
+		g_object_set_data(G_OBJECT(b), "by", GINT_TO_POINTER(by));
+		g_signal_connect(b, "clicked", G_CALLBACK(move_clicked_cb), w);
+		gtk_box_append(GTK_BOX(head), b);
+	}
 	GtkWidget *grid = gtk_grid_new();
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 8);
 	gtk_grid_set_row_spacing(GTK_GRID(grid), 4);
