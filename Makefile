@@ -17,7 +17,8 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 # -fno-math-errno lets sqrt/lrint inline; never -ffast-math: it would
 # remove the isfinite() checks that keep NaN out of the output.
-LATHE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -Isrc -Iosc -Iui
+LATHE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -Isrc -Iosc -Iui \
+	-DLATHE_DATADIR='"$(DATADIR)"'
 
 # Every library the project uses, as pkg-config-name:debian-package.
 # All are checked now, so that a machine set up for this issue builds the later ones.

@@ -35,10 +35,15 @@ struct _LatheWindow {
 	int shown_chain;
 
 	GArray *undo, *redo; /* Change */
+	bool closing;        /* unsaved changes confirmed: close */
 	guint refresh_id, status_id;
 };
 
 G_DEFINE_FINAL_TYPE(LatheWindow, lathe_window, GTK_TYPE_WINDOW)
+
+typedef void (*FileDone)(LatheWindow *w, const char *file);
+static void choose(LatheWindow *w, bool save, FileDone done);
+static void save_file(LatheWindow *w, const char *file);
 
 /* ------------------------------------------------------------ changes */
 
@@ -154,14 +159,10 @@ static void save_action(GtkWidget *widget, const char *name, GVariant *param)
 {
 	(void)name, (void)param;
 	LatheWindow *w = LATHE_WINDOW(widget);
-	char err[512];
-	if (!w->state->file) {
-		/* No file yet: Save As arrives with the file chooser. */
-		gtk_widget_error_bell(widget);
-		return;
-	}
-	if (!lathe_state_save(w->state, NULL, err, sizeof(err)))
-		g_printerr("lathe: %s\n", err);
+	if (!w->state->file)
+		choose(w, true, save_file);
+	else
+		save_file(w, NULL);
 }
 
 static void undo_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -172,6 +173,313 @@ static void undo_action(GtkWidget *widget, const char *name, GVariant *param)
 		undo_redo(w, w->undo, w->redo, true);
 	else
 		undo_redo(w, w->redo, w->undo, false);
+}
+
+
+/* -------------------------------------------------------------- files */
+
+/* Where the presets are: beside the binary in a source tree, else where
+ * make install put them. */
+static char *presets_dir(void)
+{
+	char *exe = g_file_read_link("/proc/self/exe", NULL);
+	char *dir = exe ? g_path_get_dirname(exe) : g_strdup(".");
+	char *here = g_build_filename(dir, "share", "presets", NULL);
+	g_free(exe);
+	g_free(dir);
+	if (g_file_test(here, G_FILE_TEST_IS_DIR))
+		return here;
+	g_free(here);
+	return g_build_filename(LATHE_DATADIR, "lathe", "presets", NULL);
+}
+
+static void remember(const char *file)
+{
+	char *uri = g_filename_to_uri(file, NULL, NULL);
+	if (uri)
+		gtk_recent_manager_add_item(gtk_recent_manager_get_default(), uri);
+	g_free(uri);
+}
+
+static void say(LatheWindow *w, const char *text)
+{
+	GtkWidget *d = gtk_message_dialog_new(GTK_WINDOW(w), GTK_DIALOG_MODAL, GTK_MESSAGE_ERROR,
+					      GTK_BUTTONS_CLOSE, "%s", text);
+	g_signal_connect(d, "response", G_CALLBACK(gtk_window_destroy), NULL);
+	gtk_window_present(GTK_WINDOW(d));
+}
+
+static void load_file(LatheWindow *w, const char *file)
+{
+	char err[512];
+	if (!lathe_state_load(w->state, file, NULL, err, sizeof(err))) {
+		say(w, err);
+		return;
+	}
+	g_array_set_size(w->undo, 0);
+	g_array_set_size(w->redo, 0);
+	remember(file);
+}
+
+static void save_file(LatheWindow *w, const char *file)
+{
+	char err[512];
+	if (!lathe_state_save(w->state, file, err, sizeof(err)))
+		say(w, err);
+	else
+		remember(w->state->file);
+}
+
+static void chooser_response_cb(GtkNativeDialog *dialog, int response, gpointer data)
+{
+	LatheWindow *w = data;
+	FileDone done = (FileDone)g_object_get_data(G_OBJECT(dialog), "done");
+	if (response == GTK_RESPONSE_ACCEPT) {
+		GFile *f = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(dialog));
+		char *path = f ? g_file_get_path(f) : NULL;
+		if (path)
+			done(w, path);
+		g_free(path);
+		if (f)
+			g_object_unref(f);
+	}
+	g_object_unref(dialog);
+}
+
+static void choose(LatheWindow *w, bool save, FileDone done)
+{
+	GtkFileChooserNative *d = gtk_file_chooser_native_new(save ? "Save the session as" : "Open a session",
+							      GTK_WINDOW(w),
+							      save ? GTK_FILE_CHOOSER_ACTION_SAVE
+								   : GTK_FILE_CHOOSER_ACTION_OPEN,
+							      save ? "_Save" : "_Open", "_Cancel");
+	GtkFileFilter *filter = gtk_file_filter_new();
+	gtk_file_filter_set_name(filter, "Sessions and presets");
+	gtk_file_filter_add_pattern(filter, "*.session");
+	gtk_file_filter_add_pattern(filter, "*.preset");
+	gtk_file_chooser_add_filter(GTK_FILE_CHOOSER(d), filter);
+	g_object_unref(filter);
+	if (save)
+		gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(d), "untitled.session");
+	g_object_set_data(G_OBJECT(d), "done", (gpointer)done);
+	g_signal_connect(d, "response", G_CALLBACK(chooser_response_cb), w);
+	gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
+}
+
+/* Unsaved changes: ask before they are lost. then(w) runs if the user
+ * saves or discards them. */
+typedef void (*Then)(LatheWindow *w);
+
+static void unsaved_response_cb(GtkDialog *dialog, int response, gpointer data)
+{
+	LatheWindow *w = data;
+	Then then = (Then)g_object_get_data(G_OBJECT(dialog), "then");
+	gtk_window_destroy(GTK_WINDOW(dialog));
+	if (response == GTK_RESPONSE_ACCEPT) {
+		if (!w->state->file) {
+			choose(w, true, save_file);
+			return; /* saved as, then the user goes on */
+		}
+		save_file(w, NULL);
+		if (w->state->dirty)
+			return; /* the save failed: said */
+	} else if (response != GTK_RESPONSE_REJECT) {
+		return; /* cancelled */
+	}
+	then(w);
+}
+
+static void unless_unsaved(LatheWindow *w, Then then)
+{
+	if (!w->state->dirty) {
+		then(w);
+		return;
+	}
+	GtkWidget *d = gtk_message_dialog_new(GTK_WINDOW(w), GTK_DIALOG_MODAL, GTK_MESSAGE_QUESTION,
+					      GTK_BUTTONS_NONE, "Save the changes to the session?");
+	gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(d),
+						 "Without saving, they are lost.");
+	gtk_dialog_add_buttons(GTK_DIALOG(d), "_Cancel", GTK_RESPONSE_CANCEL, "_Discard",
+			       GTK_RESPONSE_REJECT, "_Save", GTK_RESPONSE_ACCEPT, NULL);
+	gtk_dialog_set_default_response(GTK_DIALOG(d), GTK_RESPONSE_ACCEPT);
+	g_object_set_data(G_OBJECT(d), "then", (gpointer)then);
+	g_signal_connect(d, "response", G_CALLBACK(unsaved_response_cb), w);
+	gtk_window_present(GTK_WINDOW(d));
+}
+
+static void close_now(LatheWindow *w)
+{
+	w->closing = true;
+	gtk_window_close(GTK_WINDOW(w));
+}
+
+/* Runs before the front-end's own close-request handler (connected first):
+ * TRUE stops the close while the question is open. */
+static gboolean close_request_cb(GtkWindow *window, gpointer data)
+{
+	(void)data;
+	LatheWindow *w = LATHE_WINDOW(window);
+	if (w->closing || !w->state->dirty)
+		return FALSE;
+	unless_unsaved(w, close_now);
+	return TRUE;
+}
+
+static void open_chooser(LatheWindow *w) { choose(w, false, load_file); }
+
+static void open_pending(LatheWindow *w)
+{
+	const char *file = g_object_get_data(G_OBJECT(w), "pending");
+	if (file)
+		load_file(w, file);
+}
+
+static void file_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+	LatheWindow *w = LATHE_WINDOW(widget);
+	if (strcmp(name, "session.open") == 0) {
+		unless_unsaved(w, open_chooser);
+	} else if (strcmp(name, "session.save-as") == 0) {
+		choose(w, true, save_file);
+	} else if (strcmp(name, "session.open-file") == 0) {
+		/* A recent session: asked about unsaved changes first. */
+		g_object_set_data_full(G_OBJECT(w), "pending", g_variant_dup_string(param, NULL), g_free);
+		unless_unsaved(w, open_pending);
+	} else if (strcmp(name, "preset.load") == 0) {
+		char err[512];
+		LatheSettings chain;
+		if (!lathe_preset_load(g_variant_get_string(param, NULL), &chain, NULL, err, sizeof(err))) {
+			say(w, err);
+			return;
+		}
+		/* Into the selected chain; a preset is a starting point, not an
+		 * edit: it is not on the undo list (the session's file is). */
+		w->state->session.chain[lathe_session_selected(&w->state->session)] = chain;
+		w->state->dirty = true;
+		lathe_state_sync(w->state);
+	}
+}
+
+/* The keyboard shortcuts, as GTK's shortcuts window lists them. */
+static const char *const shortcuts_ui =
+	"<interface><object class='GtkShortcutsWindow' id='help'><property name='modal'>1</property>"
+	"<child><object class='GtkShortcutsSection'><property name='section-name'>console</property>"
+	"<child><object class='GtkShortcutsGroup'><property name='title'>Listening</property>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>A/B toggle</property><property name='accelerator'>x</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Source A, B, input, reference</property><property name='accelerator'>1 2 3 4</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Mono</property><property name='accelerator'>m</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Side</property><property name='accelerator'>s</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Dim</property><property name='accelerator'>d</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Mute</property><property name='accelerator'>&lt;Shift&gt;m</property></object></child>"
+	"</object></child>"
+	"<child><object class='GtkShortcutsGroup'><property name='title'>Snapshots</property>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Recall snapshot 1 to 8</property><property name='accelerator'>F1 F8</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Store snapshot 1 to 8</property><property name='accelerator'>&lt;Shift&gt;F1 &lt;Shift&gt;F8</property></object></child>"
+	"</object></child>"
+	"<child><object class='GtkShortcutsGroup'><property name='title'>Session and edits</property>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Open</property><property name='accelerator'>&lt;Control&gt;o</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Save</property><property name='accelerator'>&lt;Control&gt;s</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Save as</property><property name='accelerator'>&lt;Control&gt;&lt;Shift&gt;s</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Undo</property><property name='accelerator'>&lt;Control&gt;z</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Redo</property><property name='accelerator'>&lt;Control&gt;&lt;Shift&gt;z</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Keyboard shortcuts</property><property name='accelerator'>&lt;Control&gt;question</property></object></child>"
+	"</object></child>"
+	"<child><object class='GtkShortcutsGroup'><property name='title'>A control (knob) with the focus</property>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Step up, down (Shift: a tenth)</property><property name='accelerator'>Up Down</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Ten steps</property><property name='accelerator'>Page_Up Page_Down</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Type a value</property><property name='accelerator'>Return</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Reset to the default</property><property name='accelerator'>BackSpace</property></object></child>"
+	"</object></child>"
+	"</object></child></object></interface>";
+
+static void help_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)name, (void)param;
+	GtkBuilder *b = gtk_builder_new_from_string(shortcuts_ui, -1);
+	GtkWindow *help = GTK_WINDOW(gtk_builder_get_object(b, "help"));
+	gtk_window_set_transient_for(help, GTK_WINDOW(widget));
+	gtk_window_present(help);
+	g_object_unref(b);
+}
+
+static int by_name(gconstpointer a, gconstpointer b)
+{
+	return g_strcmp0(*(char *const *)a, *(char *const *)b);
+}
+
+/* The menu: files, recent sessions, presets, shortcuts. Rebuilt when it
+ * opens, so the recent list is current. */
+static GMenuModel *file_menu(void)
+{
+	GMenu *menu = g_menu_new();
+	GMenu *files = g_menu_new();
+	g_menu_append(files, "_Open…", "session.open");
+	g_menu_append(files, "_Save", "session.save");
+	g_menu_append(files, "Save _As…", "session.save-as");
+	g_menu_append_section(menu, NULL, G_MENU_MODEL(files));
+	g_object_unref(files);
+
+	GMenu *recent = g_menu_new();
+	GList *items = gtk_recent_manager_get_items(gtk_recent_manager_get_default());
+	int n = 0;
+	for (GList *l = items; l && n < 8; l = l->next) {
+		GtkRecentInfo *info = l->data;
+		char *path = g_filename_from_uri(gtk_recent_info_get_uri(info), NULL, NULL);
+		if (path && g_str_has_suffix(path, ".session") && g_file_test(path, G_FILE_TEST_EXISTS)) {
+			char *base = g_path_get_basename(path);
+			GMenuItem *item = g_menu_item_new(base, NULL);
+			g_menu_item_set_action_and_target_value(item, "session.open-file",
+								g_variant_new_string(path));
+			g_menu_append_item(recent, item);
+			g_object_unref(item);
+			g_free(base);
+			n++;
+		}
+		g_free(path);
+	}
+	g_list_free_full(items, (GDestroyNotify)gtk_recent_info_unref);
+	g_menu_append_submenu(menu, "_Recent sessions", G_MENU_MODEL(recent));
+	g_object_unref(recent);
+
+	GMenu *presets = g_menu_new();
+	char *dir = presets_dir();
+	GDir *d = g_dir_open(dir, 0, NULL);
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	for (const char *name; d && (name = g_dir_read_name(d));)
+		if (g_str_has_suffix(name, ".preset"))
+			g_ptr_array_add(names, g_strdup(name));
+	if (d)
+		g_dir_close(d);
+	g_ptr_array_sort(names, by_name);
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = g_ptr_array_index(names, i);
+		char *label = g_strndup(name, strlen(name) - strlen(".preset"));
+		char *path = g_build_filename(dir, name, NULL);
+		GMenuItem *item = g_menu_item_new(label, NULL);
+		g_menu_item_set_action_and_target_value(item, "preset.load", g_variant_new_string(path));
+		g_menu_append_item(presets, item);
+		g_object_unref(item);
+		g_free(label);
+		g_free(path);
+	}
+	g_ptr_array_unref(names);
+	g_free(dir);
+	g_menu_append_submenu(menu, "_Presets (into the selected chain)", G_MENU_MODEL(presets));
+	g_object_unref(presets);
+
+	GMenu *help = g_menu_new();
+	g_menu_append(help, "_Keyboard shortcuts", "win.show-help-overlay");
+	g_menu_append_section(menu, NULL, G_MENU_MODEL(help));
+	g_object_unref(help);
+	return G_MENU_MODEL(menu);
+}
+
+static void menu_activate_cb(GtkMenuButton *button, gpointer data)
+{
+	(void)data;
+	GMenuModel *model = file_menu();
+	gtk_menu_button_set_menu_model(button, model);
+	g_object_unref(model);
 }
 
 /* -------------------------------------------------------------- layout */
@@ -505,6 +813,11 @@ static void lathe_window_class_init(LatheWindowClass *klass)
 	gtk_widget_class_install_action(wc, "snapshot.recall", "i", snapshot_action);
 	gtk_widget_class_install_action(wc, "snapshot.store", "i", snapshot_action);
 	gtk_widget_class_install_action(wc, "session.save", NULL, save_action);
+	gtk_widget_class_install_action(wc, "session.open", NULL, file_action);
+	gtk_widget_class_install_action(wc, "session.save-as", NULL, file_action);
+	gtk_widget_class_install_action(wc, "session.open-file", "s", file_action);
+	gtk_widget_class_install_action(wc, "preset.load", "s", file_action);
+	gtk_widget_class_install_action(wc, "win.show-help-overlay", NULL, help_action);
 	gtk_widget_class_install_action(wc, "edit.undo", NULL, undo_action);
 	gtk_widget_class_install_action(wc, "edit.redo", NULL, undo_action);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_x, 0, "console.ab", NULL);
@@ -520,6 +833,11 @@ static void lathe_window_class_init(LatheWindowClass *klass)
 						    "snapshot.store", "i", n);
 	}
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_s, GDK_CONTROL_MASK, "session.save", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_S, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+					    "session.save-as", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_o, GDK_CONTROL_MASK, "session.open", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_question, GDK_CONTROL_MASK,
+					    "win.show-help-overlay", NULL);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_z, GDK_CONTROL_MASK, "edit.undo", NULL);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_z, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
 					    "edit.redo", NULL);
@@ -553,6 +871,7 @@ GtkWidget *lathe_window_new(LatheState *state, LatheHost *host, LatheOsc *osc)
 	w->host = host;
 	w->osc = osc;
 	gtk_widget_add_css_class(GTK_WIDGET(w), "lathe");
+	g_signal_connect(w, "close-request", G_CALLBACK(close_request_cb), NULL);
 
 	GtkWidget *header = gtk_header_bar_new();
 	w->title = gtk_label_new("");
@@ -570,6 +889,13 @@ GtkWidget *lathe_window_new(LatheState *state, LatheHost *host, LatheOsc *osc)
 	gtk_widget_set_tooltip_text(save, "Save the session (Ctrl+S)");
 	gtk_accessible_update_property(GTK_ACCESSIBLE(save), GTK_ACCESSIBLE_PROPERTY_LABEL,
 				       "Save the session", -1);
+	GtkWidget *menu = gtk_menu_button_new();
+	gtk_menu_button_set_icon_name(GTK_MENU_BUTTON(menu), "open-menu-symbolic");
+	gtk_widget_set_tooltip_text(menu, "Sessions, presets and shortcuts");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(menu), GTK_ACCESSIBLE_PROPERTY_LABEL, "Menu", -1);
+	gtk_menu_button_set_create_popup_func(GTK_MENU_BUTTON(menu),
+					      (GtkMenuButtonCreatePopupFunc)menu_activate_cb, w, NULL);
+	gtk_header_bar_pack_end(GTK_HEADER_BAR(header), menu);
 	gtk_header_bar_pack_end(GTK_HEADER_BAR(header), save);
 	gtk_window_set_titlebar(GTK_WINDOW(w), header);
 
