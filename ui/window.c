@@ -29,6 +29,7 @@ struct _LatheWindow {
 
 	GtkWidget *title, *ab, *chain_box, *status;
 	GtkWidget *pads[LATHE_SNAPSHOT_COUNT];
+	GtkWidget *gr[LATHE_MODULE_COUNT]; /* gain reduction bars (dynamics modules) */
 	GPtrArray *controls;       /* every LatheControl, refreshed together */
 	GPtrArray *chain_controls; /* those in the module panels (rebuilt on reorder) */
 	LatheModuleId shown_order[LATHE_MODULE_COUNT];
@@ -647,6 +648,20 @@ static GtkWidget *module_panel(LatheWindow *w, LatheModuleId m)
 		g_signal_connect(b, "clicked", G_CALLBACK(move_clicked_cb), w);
 		gtk_box_append(GTK_BOX(head), b);
 	}
+	if (mc->gain_reduction) {
+		/* Gain reduction, 0 to 20 dB, filling from the left. */
+		GtkWidget *gr = gtk_level_bar_new_for_interval(0.0, 20.0);
+		gtk_level_bar_set_mode(GTK_LEVEL_BAR(gr), GTK_LEVEL_BAR_MODE_CONTINUOUS);
+		gtk_widget_set_size_request(gr, 80, 8);
+		gtk_widget_set_valign(gr, GTK_ALIGN_CENTER);
+		gtk_widget_add_css_class(gr, "gr");
+		char label[64];
+		snprintf(label, sizeof(label), "%s gain reduction", mc->name);
+		gtk_widget_set_tooltip_text(gr, label);
+		gtk_accessible_update_property(GTK_ACCESSIBLE(gr), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+		gtk_box_append(GTK_BOX(head), gr);
+		w->gr[m] = gr;
+	}
 	GtkWidget *grid = gtk_grid_new();
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 8);
 	gtk_grid_set_row_spacing(GTK_GRID(grid), 4);
@@ -700,6 +715,7 @@ static void build_chain(LatheWindow *w)
 	GtkWidget *child;
 	while ((child = gtk_widget_get_first_child(w->chain_box)))
 		gtk_box_remove(GTK_BOX(w->chain_box), child);
+	memset(w->gr, 0, sizeof(w->gr));
 	const LatheSettings *s = lathe_state_settings(w->state, LATHE_TARGET_SELECTED);
 	memcpy(w->shown_order, s->order, sizeof(w->shown_order));
 	for (int k = 0; k < LATHE_MODULE_COUNT; k++)
@@ -722,6 +738,16 @@ static gboolean refresh_cb(gpointer data)
 		gtk_button_set_label(GTK_BUTTON(w->ab), chain ? "B" : "A");
 		gtk_widget_remove_css_class(w->ab, chain ? "chain-a" : "chain-b");
 		gtk_widget_add_css_class(w->ab, chain ? "chain-b" : "chain-a");
+	}
+	LatheMeters *meters = w->host ? lathe_host_meters(w->host) : NULL;
+	for (int m = 0; m < LATHE_MODULE_COUNT; m++) {
+		if (!w->gr[m])
+			continue;
+		float gr = 0.0f;
+		for (int k = 0; meters && k < meters->status.gr_count[chain][m]; k++)
+			gr = fmaxf(gr, meters->status.gain_reduction[chain][m][k]);
+		if (gtk_level_bar_get_value(GTK_LEVEL_BAR(w->gr[m])) != gr)
+			gtk_level_bar_set_value(GTK_LEVEL_BAR(w->gr[m]), fmin(20.0, gr));
 	}
 	int active = lathe_state_active_snapshot(w->state);
 	for (int n = 1; n <= LATHE_SNAPSHOT_COUNT; n++) {
@@ -786,6 +812,7 @@ static const char *const css =
 	"button.pad { min-width: 28px; padding: 2px; }"
 	"button.pad.stored { background: #3a4a3a; }"
 	"button.pad.active { background: #5aa05a; color: black; }"
+	"levelbar.gr block.filled { background: #e0533d; }"
 	".status { padding: 4px 8px; color: #a0a0a0; font-feature-settings: 'tnum'; }";
 
 static void lathe_window_dispose(GObject *object)
