@@ -37,7 +37,7 @@ PKGS = jack:libjack-jackd2-dev gtk4:libgtk-4-dev libebur128:libebur128-dev \
 # appstream, libxml2-utils and groff-base: the desktop file, metainfo, icon
 # and man page validators.
 DEB_PACKAGES = make gcc libc6-dev pkg-config jq jackd2 jack-tools jack-capture \
-	liblo-tools iproute2 avahi-daemon avahi-utils dbus-daemon xvfb xauth x11-apps xdotool \
+	liblo-tools iproute2 avahi-daemon avahi-utils dbus-daemon xvfb xauth x11-apps xdotool libxtst6 \
 	desktop-file-utils appstream libxml2-utils groff-base \
 	$(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
 # Programs that may come from elsewhere than Debian (a newer Node.js), as

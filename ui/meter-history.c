@@ -104,11 +104,16 @@ void lathe_history_view_push(LatheHistoryView *self, double seconds, float short
 	if (self->newest >= 0)
 		for (long s = self->newest + 1; s < slot && s <= self->newest + SLOTS; s++)
 			self->ring[s % SLOTS] = NAN; /* seconds without a value */
+	/* Readings come ten to twenty times a second, each second's drawn once
+	 * it changes. */
+	float *v = &self->ring[slot % SLOTS];
+	bool same = slot == self->newest && (*v == short_term || (isnan(*v) && isnan(short_term)));
 	if (slot > self->newest)
 		self->newest = slot;
-	self->ring[slot % SLOTS] = short_term;
+	*v = short_term;
 	update_a11y(self, false);
-	gtk_widget_queue_draw(GTK_WIDGET(self));
+	if (!same)
+		gtk_widget_queue_draw(GTK_WIDGET(self));
 }
 
 void lathe_history_view_set_target(LatheHistoryView *self, float lufs)
@@ -216,15 +221,21 @@ static void lathe_history_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
 	lathe_meter_fill(s, &pal->panel, left, top, w, h);
 
 	/* Grid: every 6 LU, every minute. */
+	int label_every = h / (Y_LINES - 1) < self->y_text[0].height * 0.9f ? 2 : 1;
 	for (int i = 0; i < Y_LINES; i++) {
 		float y = roundf(top + i * h / (Y_LINES - 1));
 		lathe_meter_fill(s, &pal->grid, left, MIN(y, top + h - 1), w, 1);
-		lathe_meter_text_draw(s, &self->y_text[i], left - 4, y, 1, 0.5f, &pal->text_dim);
+		if (i % label_every == 0)
+			lathe_meter_text_draw(s, &self->y_text[i], left - 4, y, 1, 0.5f,
+					      &pal->text_dim);
 	}
 	for (int m = 0; m <= SLOTS / 60; m++) {
 		float x = roundf(left + w * m * 60 / SLOTS);
 		lathe_meter_fill(s, &pal->grid, MIN(x, left + w - 1), top, 1, h);
-		if (m % 2 == 0 && m / 2 < TIME_LABELS) {
+		/* Every other minute labelled, or only the ends when that crowds. */
+		bool crowded = w / TIME_LABELS < self->time_text[0].width + 12;
+		bool end = m == 0 || m == SLOTS / 60;
+		if (m % 2 == 0 && m / 2 < TIME_LABELS && (end || !crowded)) {
 			float xalign = m == 0 ? 0.0f : m == SLOTS / 60 ? 1.0f : 0.5f;
 			lathe_meter_text_draw(s, &self->time_text[m / 2], x, top + h + 3, xalign,
 					      0, &pal->text_dim);
@@ -245,8 +256,11 @@ static void lathe_history_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
 		float y = y_of(self, self->target);
 		lathe_meter_fill(s, &pal->ok, left, y - 1, w, 2);
 	}
-	lathe_meter_text_draw(s, &self->title, left, top - 4, 0, 1, &pal->text_dim);
-	if (isfinite(self->target))
+	/* The title gives way to the target when both do not fit. */
+	bool show_target = isfinite(self->target);
+	if (!show_target || self->title.width + self->target_text.width + 16 <= w)
+		lathe_meter_text_draw(s, &self->title, left, top - 4, 0, 1, &pal->text_dim);
+	if (show_target)
 		lathe_meter_text_draw(s, &self->target_text, left + w, top - 4, 1, 1, &pal->ok);
 }
 

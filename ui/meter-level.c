@@ -32,7 +32,7 @@ static const struct { float db, frac; } knots[] = {
 #define GROUP_GAP 8.0f   /* between the channels */
 #define BAR_GAP 2.0f     /* between a channel's sample and true-peak bars */
 #define HOLD_H 2.0f      /* a hold tick */
-#define NUMBER_PX 15.0
+#define NUMBER_PX 16.0
 #define SCALE_PX 10.5
 #define LETTER_PX 12.0
 
@@ -239,15 +239,24 @@ static void lathe_level_meter_snapshot(GtkWidget *widget, GtkSnapshot *s)
 		lathe_meter_fill(s, &p->trough, gx + self->tp_x_off, self->bar_top, self->tp_w,
 				 bar_h);
 	}
-	float scale_right = self->group_x[0] - 4;
+	/* A mark's label is left out where it would touch the one above (a
+	 * short meter); the floor's is always there. */
+	float scale_right = self->group_x[0] - 4, last_label_y = -1e9f;
 	for (int i = 0; i < N_MARKS; i++) {
 		float y = roundf(y_of(self, marks[i]));
 		const GdkRGBA *c = marks[i] == 0 ? &p->grid_strong : &p->grid;
 		lathe_meter_fill(s, c, self->group_x[0], y, self->group_x[1] + self->group_w -
 				 self->group_x[0], 1);
 		lathe_meter_fill(s, &p->text_dim, scale_right, y, 3, 1);
+		float room = self->mark_text[i].height * 0.8f;
+		bool last = i == N_MARKS - 1;
+		if (y - last_label_y < room)
+			continue;
+		if (!last && y_of(self, marks[N_MARKS - 1]) - y < room)
+			continue;
 		lathe_meter_text_draw(s, &self->mark_text[i], scale_right - 2, y + 0.5f, 1.0f,
 				      0.5f, &p->text_dim);
+		last_label_y = y;
 	}
 
 	/* Bars, then holds, then the limit over them. */
@@ -282,9 +291,6 @@ static void lathe_level_meter_size_allocate(GtkWidget *widget, int width, int he
 {
 	(void)baseline;
 	LatheLevelMeter *self = LATHE_LEVEL_METER(widget);
-	/* Whole pixels, so that bars have crisp edges. */
-	self->bar_top = roundf(PAD + self->number[0].height + 6);
-	self->bar_bottom = roundf(height - PAD - self->letter[0].height - 4);
 	float x0 = PAD + SCALE_W;
 	self->group_w = floorf((width - x0 - PAD - GROUP_GAP) / 2);
 	self->group_x[0] = roundf(x0);
@@ -292,6 +298,14 @@ static void lathe_level_meter_size_allocate(GtkWidget *widget, int width, int he
 	self->sp_w = roundf(self->group_w * 0.3f);
 	self->tp_x_off = self->sp_w + BAR_GAP;
 	self->tp_w = self->group_w - self->tp_x_off;
+	/* The hold numbers as large as NUMBER_PX while "-88.8" (about 2.9 em
+	 * in bold tabular figures) fits over its channel. */
+	double px = CLAMP((self->group_w + GROUP_GAP - 4) / 2.9, 9.0, NUMBER_PX);
+	for (int ch = 0; ch < 2; ch++)
+		lathe_meter_text_set_size(&self->number[ch], px, true);
+	/* Whole pixels, so that bars have crisp edges. */
+	self->bar_top = roundf(PAD + self->number[0].height + 6);
+	self->bar_bottom = roundf(height - PAD - self->letter[0].height - 4);
 }
 
 static void lathe_level_meter_measure(GtkWidget *widget, GtkOrientation orientation,

@@ -1,8 +1,9 @@
 /* lathe — LatheLoudnessPanel: the loudness numbers and the correlation bar
  * (see meter-widgets.h).
  *
- * Six cells in a grid (three columns when there is room, else two, else
- * one), each with a label and unit on top and a large number under them;
+ * Six cells in a grid of one, two, three or six columns (whichever makes
+ * the numbers largest in the space given: a column at the side, a row at
+ * the bottom), each with a label and unit on top and a large number under them;
  * the correlation bar across the bottom. Font sizes follow the cell size
  * (size_allocate); snapshot only places what the setters laid out.
  */
@@ -16,15 +17,16 @@
 
 enum { CELL_M, CELL_S, CELL_I, CELL_LRA, CELL_PLR, CELL_TP, CELLS };
 
+/* Labels, short labels for narrow cells, units. */
 static const struct {
-	const char *label, *unit;
+	const char *label, *brief, *unit;
 } cell_info[CELLS] = {
-	[CELL_M] = { "MOMENTARY", "LUFS" },
-	[CELL_S] = { "SHORT-TERM", "LUFS" },
-	[CELL_I] = { "INTEGRATED", "LUFS" },
-	[CELL_LRA] = { "RANGE", "LU" },
-	[CELL_PLR] = { "PLR", "dB" },
-	[CELL_TP] = { "TRUE PEAK MAX", "dBTP" },
+	[CELL_M] = { "MOMENTARY", "M", "LUFS" },
+	[CELL_S] = { "SHORT-TERM", "S", "LUFS" },
+	[CELL_I] = { "INTEGRATED", "I", "LUFS" },
+	[CELL_LRA] = { "RANGE", "LRA", "LU" },
+	[CELL_PLR] = { "PLR", "PLR", "dB" },
+	[CELL_TP] = { "TP MAX", "TP", "dBTP" },
 };
 
 /* Layout in pixels. */
@@ -54,6 +56,7 @@ struct _LatheLoudnessPanel {
 
 	LatheMeterText number[CELLS];
 	LatheMeterText label[CELLS];
+	LatheMeterText brief[CELLS];
 	LatheMeterText unit[CELLS];
 	LatheMeterText note[CELLS];   /* "target -14.0" under integrated and TP */
 	LatheMeterText corr_label, corr_number, corr_scale[3];
@@ -182,15 +185,26 @@ static void draw_cell(LatheLoudnessPanel *self, GtkSnapshot *s, int i)
 	if (self->verdict[i] != LATHE_VERDICT_NONE)
 		lathe_meter_fill(s, verdict_color(self->verdict[i]), x, y, STRIPE_W, h);
 
-	lathe_meter_text_draw(s, &self->label[i], x + INSET, y + 6, 0, 0, &p->text_dim);
-	lathe_meter_text_draw(s, &self->unit[i], x + w - INSET, y + 6, 1, 0, &p->text_dim);
+	/* A narrow cell shortens its label, then drops the unit and the note;
+	 * whatever still does not fit is clipped to the cell. */
+	gtk_snapshot_push_clip(s, r);
+	const LatheMeterText *label = &self->label[i];
+	if (label->width + self->unit[i].width + 2 * INSET + 6 > w)
+		label = &self->brief[i];
+	lathe_meter_text_draw(s, label, x + INSET, y + 6, 0, 0, &p->text_dim);
+	if (label->width + self->unit[i].width + 2 * INSET + 6 <= w)
+		lathe_meter_text_draw(s, &self->unit[i], x + w - INSET, y + 6, 1, 0,
+				      &p->text_dim);
 	/* The number sits in the space under the label, right-aligned so that
 	 * tabular digits stay in their columns; a note, if any, at bottom left. */
 	float top = y + 6 + self->label[i].height;
 	float bottom = y + h - self->note_h - 2;
 	lathe_meter_text_draw(s, &self->number[i], x + w - INSET, (top + bottom) / 2, 1, 0.5f,
 			      verdict_color(self->verdict[i]));
-	lathe_meter_text_draw(s, &self->note[i], x + INSET, y + h - 4, 0, 1, &p->text_dim);
+	if (self->note[i].width + 2 * INSET <= w)
+		lathe_meter_text_draw(s, &self->note[i], x + INSET, y + h - 4, 0, 1,
+				      &p->text_dim);
+	gtk_snapshot_pop(s);
 }
 
 static void draw_correlation(LatheLoudnessPanel *self, GtkSnapshot *s)
@@ -239,17 +253,26 @@ static void lathe_loudness_panel_size_allocate(GtkWidget *widget, int width, int
 {
 	(void)baseline;
 	LatheLoudnessPanel *self = LATHE_LOUDNESS_PANEL(widget);
-	/* Three columns when a cell can still hold "-23.4" large. */
-	int cols = width >= 330 ? 3 : width >= 200 ? 2 : 1;
-	int rows = (CELLS + cols - 1) / cols;
+	/* One, two, three or six columns: whichever gives the largest numbers. */
 	float grid_h = height - 2 * PAD - CORR_H - GAP;
-	float cw = (width - 2 * PAD - (cols - 1) * GAP) / cols;
-	float ch = (grid_h - (rows - 1) * GAP) / rows;
-	if (cw < 40 || ch < 30) {
-		self->cols = 0;
-		return;
+	float label_h = self->label[0].height, note_h = self->note[CELL_I].height;
+	int cols = 0, rows = 0;
+	float cw = 0, ch = 0;
+	double px = 0;
+	static const int col_choices[] = { 1, 2, 3, CELLS };
+	for (int k = 0; k < 4; k++) {
+		int c = col_choices[k], r = (CELLS + c - 1) / c;
+		float w = (width - 2 * PAD - (c - 1) * GAP) / c;
+		float h = (grid_h - (r - 1) * GAP) / r;
+		/* As tall as the cell allows, as wide as "+23.4" (about 3.3 em in
+		 * bold tabular figures) fits. */
+		double size = MIN((h - label_h - note_h - 12) * 0.85, (w - 2 * INSET) / 3.3);
+		if (w >= 40 && h >= 30 && size > px)
+			cols = c, rows = r, cw = w, ch = h, px = size;
 	}
 	self->cols = cols;
+	if (cols == 0)
+		return;
 	for (int i = 0; i < CELLS; i++) {
 		/* Row-major: the loudness trio first, then range, PLR, peak. */
 		int col = i % cols, row = i / cols;
@@ -257,11 +280,7 @@ static void lathe_loudness_panel_size_allocate(GtkWidget *widget, int width, int
 						   roundf(PAD + row * (ch + GAP)), floorf(cw),
 						   floorf(ch));
 	}
-	/* The number's size: as tall as the cell allows, as wide as "-23.4"
-	 * (about 3.4 em in bold tabular figures) fits. */
-	float label_h = self->label[0].height, note_h = self->note[CELL_I].height;
 	self->note_h = note_h;
-	double px = MIN((ch - label_h - note_h - 12) * 0.95, (cw - 2 * INSET) / 3.4);
 	px = CLAMP(px, 12.0, 56.0);
 	for (int i = 0; i < CELLS; i++)
 		lathe_meter_text_set_size(&self->number[i], px, true);
@@ -289,6 +308,7 @@ static void lathe_loudness_panel_dispose(GObject *object)
 	for (int i = 0; i < CELLS; i++) {
 		lathe_meter_text_clear(&self->number[i]);
 		lathe_meter_text_clear(&self->label[i]);
+		lathe_meter_text_clear(&self->brief[i]);
 		lathe_meter_text_clear(&self->unit[i]);
 		lathe_meter_text_clear(&self->note[i]);
 	}
@@ -323,6 +343,8 @@ static void lathe_loudness_panel_init(LatheLoudnessPanel *self)
 		lathe_meter_text_set(&self->number[i], i == CELL_TP ? "-inf" : "\u2014");
 		lathe_meter_text_init(&self->label[i], widget, LABEL_PX, true, false);
 		lathe_meter_text_set(&self->label[i], cell_info[i].label);
+		lathe_meter_text_init(&self->brief[i], widget, LABEL_PX, true, false);
+		lathe_meter_text_set(&self->brief[i], cell_info[i].brief);
 		lathe_meter_text_init(&self->unit[i], widget, LABEL_PX, false, false);
 		lathe_meter_text_set(&self->unit[i], cell_info[i].unit);
 		lathe_meter_text_init(&self->note[i], widget, SMALL_PX, false, true);

@@ -75,6 +75,9 @@ struct _LatheSpectrumView {
 	/* Pointer. */
 	int drag_band, hover_band;   /* -1: none */
 	double drag_x0, drag_y0;     /* the grabbed handle's position at the press */
+	int press_band;              /* the previous press, for double-clicks */
+	guint32 press_time;
+	double press_x, press_y;
 
 	LatheMeterText legend[2];
 	LatheMeterText freq_text[N_FREQ_LABELS];
@@ -253,6 +256,24 @@ static void drag_begin_cb(GtkGestureDrag *gesture, double x, double y, gpointer 
 		return;
 	}
 	gtk_gesture_set_state(GTK_GESTURE(gesture), GTK_EVENT_SEQUENCE_CLAIMED);
+
+	/* A second press on the same handle within the double-click time and
+	 * distance is a double-click: reset. (The drag itself sees it; a
+	 * separate click gesture would be cancelled by the drag's claim.) */
+	guint32 time = gtk_event_controller_get_current_event_time(GTK_EVENT_CONTROLLER(gesture));
+	int dc_time = 400, dc_distance = 5;
+	g_object_get(gtk_widget_get_settings(GTK_WIDGET(self)), "gtk-double-click-time", &dc_time,
+		     "gtk-double-click-distance", &dc_distance, NULL);
+	bool twice = b == self->press_band && time - self->press_time <= (guint32)dc_time &&
+		     fabs(x - self->press_x) <= dc_distance && fabs(y - self->press_y) <= dc_distance;
+	self->press_band = twice ? -1 : b; /* a third press starts afresh */
+	self->press_time = time, self->press_x = x, self->press_y = y;
+	if (twice) {
+		/* No drag follows, so that set_band shows the reset at once. */
+		g_signal_emit(self, signals[SIGNAL_BAND_RESET], 0, (guint)b);
+		return;
+	}
+
 	self->drag_band = b;
 	self->drag_x0 = x_of_freq(self, self->band[b].freq);
 	self->drag_y0 = y_of_eq(self, self->band[b].gain);
@@ -286,17 +307,6 @@ static void drag_end_cb(GtkGestureDrag *gesture, double dx, double dy, gpointer 
 	update_a11y(self);
 	gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->hover_band >= 0 ? "grab" : NULL);
 	gtk_widget_queue_draw(GTK_WIDGET(self));
-}
-
-static void pressed_cb(GtkGestureClick *gesture, int n_press, double x, double y, gpointer data)
-{
-	(void)gesture;
-	LatheSpectrumView *self = data;
-	if (n_press != 2)
-		return;
-	int b = band_at(self, x, y);
-	if (b >= 0)
-		g_signal_emit(self, signals[SIGNAL_BAND_RESET], 0, (guint)b);
 }
 
 static void motion_cb(GtkEventControllerMotion *motion, double x, double y, gpointer data)
@@ -585,14 +595,14 @@ static void lathe_spectrum_view_init(LatheSpectrumView *self)
 {
 	GtkWidget *widget = GTK_WIDGET(self);
 	self->eq_active = true;
-	self->drag_band = self->hover_band = -1;
+	self->drag_band = self->hover_band = self->press_band = -1;
 	for (int b = 0; b < BANDS; b++) {
 		Band *band = &self->band[b];
 		band->freq_min = 10, band->freq_max = 22000;
 		band->gain_min = -18, band->gain_max = 18;
 		read_range("/eq/%d/freq", b, &band->freq_min, &band->freq_max);
 		read_range("/eq/%d/gain", b, &band->gain_min, &band->gain_max);
-		char num[4];
+		char num[12];
 		snprintf(num, sizeof num, "%d", b + 1);
 		lathe_meter_text_init(&self->band_text[b], widget, LABEL_PX, true, false);
 		lathe_meter_text_set(&self->band_text[b], num);
@@ -620,12 +630,6 @@ static void lathe_spectrum_view_init(LatheSpectrumView *self)
 	g_signal_connect(drag, "drag-update", G_CALLBACK(drag_update_cb), self);
 	g_signal_connect(drag, "drag-end", G_CALLBACK(drag_end_cb), self);
 	gtk_widget_add_controller(widget, GTK_EVENT_CONTROLLER(drag));
-	/* Grouped with the drag, so that the drag's claim does not cancel it. */
-	GtkGesture *click = gtk_gesture_click_new();
-	gtk_gesture_single_set_button(GTK_GESTURE_SINGLE(click), GDK_BUTTON_PRIMARY);
-	g_signal_connect(click, "pressed", G_CALLBACK(pressed_cb), self);
-	gtk_gesture_group(click, drag);
-	gtk_widget_add_controller(widget, GTK_EVENT_CONTROLLER(click));
 	GtkEventController *motion = gtk_event_controller_motion_new();
 	g_signal_connect(motion, "motion", G_CALLBACK(motion_cb), self);
 	g_signal_connect(motion, "leave", G_CALLBACK(leave_cb), self);
