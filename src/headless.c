@@ -421,7 +421,7 @@ int lathe_headless_main(int argc, char **argv, bool gui)
 	current = &hd;
 	g_set_printerr_handler(printerr_handler);
 	hd.loop = g_main_loop_new(NULL, FALSE);
-	hd.host = lathe_host_new(hd.state, client_name, server_name, false);
+	hd.host = lathe_host_new(hd.state, client_name, server_name, gui);
 	if (osc.port) {
 		hd.osc = lathe_osc_new(hd.state, hd.host, &osc, err, sizeof(err));
 		if (!hd.osc) {

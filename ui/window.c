@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "control.h"
+#include "meter-widgets.h"
 
 #define REFRESH_MS 33   /* widgets follow the state 30 times a second */
 #define STATUS_MS 500   /* the status bar twice a second */
@@ -30,6 +31,12 @@ struct _LatheWindow {
 	GtkWidget *title, *ab, *chain_box, *status;
 	GtkWidget *pads[LATHE_SNAPSHOT_COUNT];
 	GtkWidget *gr[LATHE_MODULE_COUNT]; /* gain reduction bars (dynamics modules) */
+	GtkWidget *level, *loudness, *spectrum, *history, *target;
+	unsigned long meter_serial;
+	float eq_shown[LATHE_CHAIN_PARAM_COUNT]; /* the values the EQ curve was drawn for */
+	bool eq_valid;
+	float drag_before[2]; /* a band's freq and gain when its drag began */
+	int drag_band;
 	GPtrArray *controls;       /* every LatheControl, refreshed together */
 	GPtrArray *chain_controls; /* those in the module panels (rebuilt on reorder) */
 	LatheModuleId shown_order[LATHE_MODULE_COUNT];
@@ -722,6 +729,173 @@ static void build_chain(LatheWindow *w)
 		gtk_box_append(GTK_BOX(w->chain_box), module_panel(w, s->order[k]));
 }
 
+
+/* ------------------------------------------------------------- meters */
+
+/* Delivery targets: integrated loudness and true-peak ceiling. */
+static const struct {
+	const char *name;
+	float lufs, dbtp;
+} targets[] = {
+	{ "No target", NAN, NAN },
+	{ "Streaming: -14 LUFS, -1 dBTP", -14.0f, -1.0f },
+	{ "Apple Music: -16 LUFS, -1 dBTP", -16.0f, -1.0f },
+	{ "EBU R128 broadcast: -23 LUFS, -1 dBTP", -23.0f, -1.0f },
+	{ "ATSC A/85: -24 LUFS, -2 dBTP", -24.0f, -2.0f },
+	{ "CD: peaks under -0.3 dBTP", NAN, -0.3f },
+};
+
+static void target_cb(GObject *dropdown, GParamSpec *pspec, gpointer data)
+{
+	(void)pspec;
+	LatheWindow *w = data;
+	guint k = gtk_drop_down_get_selected(GTK_DROP_DOWN(dropdown));
+	if (k >= G_N_ELEMENTS(targets))
+		return;
+	lathe_level_meter_set_limit(LATHE_LEVEL_METER(w->level), targets[k].dbtp);
+	lathe_loudness_panel_set_target(LATHE_LOUDNESS_PANEL(w->loudness), targets[k].lufs, targets[k].dbtp);
+	lathe_history_view_set_target(LATHE_HISTORY_VIEW(w->history), targets[k].lufs);
+}
+
+static int band_param(int band, const char *what)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "/eq/%d/%s", band + 1, what);
+	return lathe_param_find(path);
+}
+
+static void band_moved_cb(LatheSpectrumView *view, guint band, double freq, double gain, gpointer data)
+{
+	(void)view;
+	LatheWindow *w = data;
+	int f = band_param((int)band, "freq"), g = band_param((int)band, "gain");
+	if (w->drag_band != (int)band) {
+		w->drag_band = (int)band;
+		w->drag_before[0] = lathe_state_get(w->state, LATHE_TARGET_SELECTED, f);
+		w->drag_before[1] = lathe_state_get(w->state, LATHE_TARGET_SELECTED, g);
+	}
+	float v;
+	lathe_param_validate(&lathe_params[f], freq, &v);
+	lathe_state_set(w->state, LATHE_TARGET_SELECTED, f, v);
+	lathe_param_validate(&lathe_params[g], gain, &v);
+	lathe_state_set(w->state, LATHE_TARGET_SELECTED, g, v);
+	lathe_state_sync(w->state);
+}
+
+/* A band's drag ends: its frequency and gain are two undo steps. */
+static void band_released_cb(LatheSpectrumView *view, guint band, gpointer data)
+{
+	(void)view;
+	LatheWindow *w = data;
+	if (w->drag_band != (int)band)
+		return;
+	w->drag_band = -1;
+	const char *what[2] = { "freq", "gain" };
+	for (int k = 0; k < 2; k++) {
+		int id = band_param((int)band, what[k]);
+		record(w, LATHE_TARGET_SELECTED, id, w->drag_before[k],
+		       lathe_state_get(w->state, LATHE_TARGET_SELECTED, id));
+	}
+}
+
+static void band_reset_cb(LatheSpectrumView *view, guint band, gpointer data)
+{
+	(void)view;
+	LatheWindow *w = data;
+	int id = band_param((int)band, "gain");
+	float before = lathe_state_get(w->state, LATHE_TARGET_SELECTED, id);
+	lathe_state_set(w->state, LATHE_TARGET_SELECTED, id, lathe_params[id].def);
+	record(w, LATHE_TARGET_SELECTED, id, before, lathe_params[id].def);
+}
+
+/* The EQ curve and handles, when the selected chain's EQ changed. */
+static void refresh_eq(LatheWindow *w, double rate)
+{
+	const LatheSettings *s = lathe_state_settings(w->state, LATHE_TARGET_SELECTED);
+	int first = lathe_module_first_param(LATHE_MODULE_EQ);
+	int n = lathe_module_classes[LATHE_MODULE_EQ]->n_params;
+	if (w->eq_valid && memcmp(w->eq_shown + first, s->value + first, sizeof(float) * (size_t)n) == 0)
+		return;
+	memcpy(w->eq_shown, s->value, sizeof(w->eq_shown));
+	w->eq_valid = true;
+	float curve[LATHE_SPECTRUM_POINTS];
+	lathe_spectrum_eq_curve(s->value, rate, curve);
+	LatheSpectrumView *view = LATHE_SPECTRUM_VIEW(w->spectrum);
+	lathe_spectrum_view_set_eq_curve(view, curve);
+	lathe_spectrum_view_set_eq_active(view, s->value[first + LATHE_MODULE_ENABLE] != 0.0f);
+	for (int b = 0; b < 8; b++)
+		lathe_spectrum_view_set_band(view, b, s->value[band_param(b, "enable")] != 0.0f,
+					     s->value[band_param(b, "freq")], s->value[band_param(b, "gain")]);
+}
+
+static void refresh_meters(LatheWindow *w, int chain)
+{
+	LatheMeters *m = w->host ? lathe_host_meters(w->host) : NULL;
+	LatheHostStatus hs = { 0 };
+	if (w->host)
+		lathe_host_status(w->host, &hs);
+	refresh_eq(w, hs.rate ? hs.rate : 48000.0);
+	if (!m || m->serial == w->meter_serial)
+		return;
+	w->meter_serial = m->serial;
+	const LatheMeterReading *r = &m->reading[chain ? LATHE_TAP_B : LATHE_TAP_A];
+	lathe_level_meter_set_reading(LATHE_LEVEL_METER(w->level), r);
+	lathe_loudness_panel_set_reading(LATHE_LOUDNESS_PANEL(w->loudness), r);
+	lathe_history_view_push(LATHE_HISTORY_VIEW(w->history), r->seconds, r->short_term);
+	float db[LATHE_SPECTRUM_POINTS];
+	LatheSpectrumView *view = LATHE_SPECTRUM_VIEW(w->spectrum);
+	if (lathe_meter_spectrum(m->tap[LATHE_TAP_INPUT], db))
+		lathe_spectrum_view_set_spectrum(view, 0, db);
+	if (lathe_meter_spectrum(m->tap[chain ? LATHE_TAP_B : LATHE_TAP_A], db))
+		lathe_spectrum_view_set_spectrum(view, 1, db);
+}
+
+static GtkWidget *meters_column(LatheWindow *w)
+{
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+	gtk_widget_add_css_class(box, "meters");
+	const char *names[G_N_ELEMENTS(targets) + 1];
+	for (size_t k = 0; k < G_N_ELEMENTS(targets); k++)
+		names[k] = targets[k].name;
+	names[G_N_ELEMENTS(targets)] = NULL;
+	w->target = gtk_drop_down_new_from_strings(names);
+	gtk_widget_set_tooltip_text(w->target, "Delivery target: the loudness and true-peak limits "
+					       "the meters are judged against");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(w->target), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       "Delivery target", -1);
+	gtk_box_append(GTK_BOX(box), w->target);
+	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+	w->level = lathe_level_meter_new();
+	gtk_widget_set_size_request(w->level, 90, 300);
+	gtk_widget_set_vexpand(w->level, TRUE);
+	w->loudness = lathe_loudness_panel_new();
+	gtk_widget_set_size_request(w->loudness, 220, 300);
+	gtk_box_append(GTK_BOX(row), w->level);
+	gtk_box_append(GTK_BOX(row), w->loudness);
+	gtk_widget_set_vexpand(row, TRUE);
+	gtk_box_append(GTK_BOX(box), row);
+	g_signal_connect(w->target, "notify::selected", G_CALLBACK(target_cb), w);
+	gtk_drop_down_set_selected(GTK_DROP_DOWN(w->target), 1);
+	return box;
+}
+
+static GtkWidget *analysis_row(LatheWindow *w)
+{
+	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+	w->spectrum = lathe_spectrum_view_new();
+	lathe_spectrum_view_set_spectrum_labels(LATHE_SPECTRUM_VIEW(w->spectrum), "input", "print");
+	gtk_widget_set_size_request(w->spectrum, 560, 200);
+	gtk_widget_set_hexpand(w->spectrum, TRUE);
+	g_signal_connect(w->spectrum, "band-moved", G_CALLBACK(band_moved_cb), w);
+	g_signal_connect(w->spectrum, "band-released", G_CALLBACK(band_released_cb), w);
+	g_signal_connect(w->spectrum, "band-reset", G_CALLBACK(band_reset_cb), w);
+	w->history = lathe_history_view_new();
+	gtk_widget_set_size_request(w->history, 360, 200);
+	gtk_box_append(GTK_BOX(row), w->spectrum);
+	gtk_box_append(GTK_BOX(row), w->history);
+	return row;
+}
+
 /* ------------------------------------------------------------- refresh */
 
 static gboolean refresh_cb(gpointer data)
@@ -739,6 +913,7 @@ static gboolean refresh_cb(gpointer data)
 		gtk_widget_remove_css_class(w->ab, chain ? "chain-a" : "chain-b");
 		gtk_widget_add_css_class(w->ab, chain ? "chain-b" : "chain-a");
 	}
+	refresh_meters(w, chain);
 	LatheMeters *meters = w->host ? lathe_host_meters(w->host) : NULL;
 	for (int m = 0; m < LATHE_MODULE_COUNT; m++) {
 		if (!w->gr[m])
@@ -805,7 +980,7 @@ static const char *const css =
 	".module-name { font-weight: bold; color: #f29e33; }"
 	".control-name { font-size: 0.85em; color: #b8b8b8; }"
 	".control-value { font-size: 0.85em; font-feature-settings: 'tnum'; }"
-	".monitor, .pads { padding: 6px; }"
+	".monitor, .pads, .meters { padding: 6px; }"
 	"button.ab { font-size: 1.6em; font-weight: bold; min-width: 56px; }"
 	"button.chain-a { background: #2d6cdf; color: white; }"
 	"button.chain-b { background: #d9822b; color: white; }"
@@ -877,6 +1052,7 @@ static void lathe_window_init(LatheWindow *w)
 	w->undo = g_array_new(FALSE, FALSE, sizeof(Change));
 	w->redo = g_array_new(FALSE, FALSE, sizeof(Change));
 	w->shown_chain = -1;
+	w->drag_band = -1;
 }
 
 GtkWidget *lathe_window_new(LatheState *state, LatheHost *host, LatheOsc *osc)
@@ -944,9 +1120,17 @@ GtkWidget *lathe_window_new(LatheState *state, LatheHost *host, LatheOsc *osc)
 	gtk_label_set_xalign(GTK_LABEL(w->status), 0.0f);
 	gtk_widget_add_css_class(w->status, "status");
 
+	/* The chain over the spectrum and history; the meters on the right. */
+	GtkWidget *left = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+	gtk_box_append(GTK_BOX(left), scroll);
+	gtk_box_append(GTK_BOX(left), analysis_row(w));
+	GtkWidget *middle = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 0);
+	gtk_box_append(GTK_BOX(middle), left);
+	gtk_box_append(GTK_BOX(middle), meters_column(w));
+	gtk_widget_set_vexpand(middle, TRUE);
 	GtkWidget *main = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
 	gtk_box_append(GTK_BOX(main), top);
-	gtk_box_append(GTK_BOX(main), scroll);
+	gtk_box_append(GTK_BOX(main), middle);
 	gtk_box_append(GTK_BOX(main), w->status);
 	gtk_window_set_child(GTK_WINDOW(w), main);
 
