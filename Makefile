@@ -125,6 +125,7 @@ bench: deps
 bench-run: lathe $(B)/tests/bench/bench $(B)/tests/rt_probe.so
 	@$(B)/tests/bench/bench
 	@LATHE=./lathe LATHE_PROBE=$(B)/tests/rt_probe.so sh tests/bench/jack_bench.sh
+	@LATHE=./lathe sh tests/bench/gui_bench.sh
 
 deps:
 	@missing=""; \

@@ -13,7 +13,11 @@ LatheMeters *lathe_meters_new(double rate, bool spectrum)
 		sizeof(float) * 2 * LATHE_TAP_COUNT * LATHE_METER_RECORD_FRAMES;
 	bool ok = (m->buffer = malloc(m->buffer_size)) != NULL;
 	for (int t = 0; t < LATHE_TAP_COUNT; t++)
-		ok = ok && (m->tap[t] = lathe_meter_new(rate, 2, spectrum));
+		/* Spectra of what the console window shows: the input and the
+		 * chains (not the reference or the monitor): each costs an FFT. */
+		ok = ok && (m->tap[t] = lathe_meter_new(rate, 2, spectrum && (t == LATHE_TAP_INPUT ||
+									       t == LATHE_TAP_A ||
+									       t == LATHE_TAP_B)));
 	if (!ok) {
 		lathe_meters_free(m);
 		return NULL;

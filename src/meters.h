@@ -25,8 +25,9 @@ typedef struct {
 	size_t buffer_size;
 } LatheMeters;
 
-/* Non-RT. Meters for every tap at the rate, with a spectrum if asked (the
- * GTK console; headless has no use for one, and it is most of the cost).
+/* Non-RT. Meters for every tap at the rate, with spectra of the input and
+ * both chains if asked (the GTK console; headless has no use for them, and
+ * they are most of the cost).
  * NULL when out of memory. */
 LatheMeters *lathe_meters_new(double rate, bool spectrum);
 /* NULL-safe. */

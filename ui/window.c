@@ -842,6 +842,10 @@ static void refresh_meters(LatheWindow *w, int chain)
 	lathe_level_meter_set_reading(LATHE_LEVEL_METER(w->level), r);
 	lathe_loudness_panel_set_reading(LATHE_LOUDNESS_PANEL(w->loudness), r);
 	lathe_history_view_push(LATHE_HISTORY_VIEW(w->history), r->seconds, r->short_term);
+	/* The spectra every other reading (10 Hz): a spectrum is read by its
+	 * shape, not its flicker, and its redraw is the window's dearest. */
+	if (m->serial % 2)
+		return;
 	float db[LATHE_SPECTRUM_POINTS];
 	LatheSpectrumView *view = LATHE_SPECTRUM_VIEW(w->spectrum);
 	if (lathe_meter_spectrum(m->tap[LATHE_TAP_INPUT], db))

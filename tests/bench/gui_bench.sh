@@ -1,0 +1,72 @@
+#!/bin/sh
+# lathe — `make bench`, the console window's part: what the GTK window
+# costs on top of the audio. The same console twice on one jackd dummy
+# server (48 kHz, 256 frames, the demo's settings: streaming.preset, the
+# oscillator's pink noise): headless, then with its window under Xvfb
+# (GSK_RENDERER=cairo, software drawing, as on a machine without a GPU),
+# meters and spectrum running. Each run's CPU time (user + system, every
+# thread, from /proc/PID/stat) over BENCH_SECONDS of wall time, as a
+# percentage of one core; the difference is the window's cost.
+set -u
+LATHE=${LATHE:-./lathe}
+RUN_S=${BENCH_SECONDS:-20}
+WARMUP_S=3
+
+server="lathe-gui-bench-$$"
+export JACK_DEFAULT_SERVER="$server" JACK_NO_START_SERVER=1
+dir=$(mktemp -d /tmp/lathe-gui-bench.XXXXXX)
+pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	for p in $pids; do wait "$p" 2>/dev/null; done
+	rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+command -v Xvfb >/dev/null || { echo "bench: Xvfb is missing (make deps)" >&2; exit 1; }
+jackd -n "$server" -r -S -d dummy -r 48000 -p 256 >"$dir/jackd.log" 2>&1 &
+pids="$pids $!"
+sleep 1
+display=$((150 + $$ % 300))
+while [ -e "/tmp/.X$display-lock" ]; do display=$((display + 1)); done
+Xvfb ":$display" -screen 0 1400x900x24 -nolisten tcp >"$dir/xvfb.log" 2>&1 &
+pids="$pids $!"
+sleep 1
+
+ticks=$(getconf CLK_TCK)
+# CPU seconds of a process so far (fields 14 and 15 of /proc/PID/stat,
+# after the command name, which may hold spaces: counted from its ')').
+cpu() {
+	sed 's/.*) //' "/proc/$1/stat" | awk -v t="$ticks" '{ printf "%.3f", ($12 + $13) / t }'
+}
+
+# One run: the console with the arguments given; prints its CPU share.
+run() { # label, extra arguments...
+	label=$1
+	shift
+	env DISPLAY=":$display" GSK_RENDERER=cairo GDK_BACKEND=x11 "$LATHE" "$@" --server "$server" \
+		--osc-port 0 --session share/presets/streaming.preset --set /oscillator/mode=pink \
+		</dev/null >"$dir/$label.log" 2>&1 &
+	p=$!
+	sleep "$WARMUP_S"
+	if ! kill -0 "$p" 2>/dev/null; then
+		echo "bench: lathe ($label) exited:" >&2
+		cat "$dir/$label.log" >&2
+		exit 1
+	fi
+	c0=$(cpu "$p")
+	sleep "$RUN_S"
+	c1=$(cpu "$p")
+	kill "$p"
+	wait "$p" 2>/dev/null
+	awk -v a="$c0" -v b="$c1" -v s="$RUN_S" 'BEGIN { printf "%.2f", 100 * (b - a) / s }'
+}
+
+headless=$(run headless --headless)
+window=$(run window)
+echo
+echo "== the console window's cost (jackd dummy 48 kHz, 256 frames, streaming.preset, pink noise, ${RUN_S} s each)"
+printf "%-34s %8s\n" "lathe" "CPU, % of one core"
+printf "%-34s %8s\n" "headless (audio, meters)" "$headless"
+printf "%-34s %8s\n" "with its window (Xvfb, cairo)" "$window"
+awk -v h="$headless" -v w="$window" 'BEGIN { printf "%-34s %8.2f   (target: below 10)\n", "the window on top of the audio", w - h }'
