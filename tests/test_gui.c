@@ -331,6 +331,9 @@ static void test_keys_and_undo(void **state)
 	expect("/a/eq/3/gain", -2.0);
 	key("F2");
 	expect("/a/eq/3/gain", 4.5);
+	/* A recall is one undo step, the whole chain. */
+	key("ctrl+z");
+	expect("/a/eq/3/gain", -2.0);
 }
 
 /* A change made over OSC shows in the window: the A/B button is blue

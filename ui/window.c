@@ -15,11 +15,14 @@
 #define UNDO_MAX 500
 
 /* One undoable change: a parameter of a target from one value to another,
- * or (id -1) a chain's order. */
+ * (CHANGE_ORDER) a chain's order, or (CHANGE_CHAIN) a whole chain (a
+ * recall, a preset, a copy). */
+enum { CHANGE_ORDER = -1, CHANGE_CHAIN = -2 };
 typedef struct {
 	int target, id;
 	float before, after;
 	LatheModuleId order_before[LATHE_MODULE_COUNT], order_after[LATHE_MODULE_COUNT];
+	LatheSettings chain_before, chain_after;
 } Change;
 
 struct _LatheWindow {
@@ -103,13 +106,31 @@ static GtkWidget *control(LatheWindow *w, int target, const char *path)
 	return c;
 }
 
+/* A whole chain changed by the user (before: as it was): undoable. */
+static void record_chain(LatheWindow *w, int chain, const LatheSettings *before)
+{
+	const LatheSettings *after = &w->state->session.chain[chain];
+	if (memcmp(before, after, sizeof(*after)) == 0)
+		return;
+	Change *c = g_new0(Change, 1);
+	c->target = chain;
+	c->id = CHANGE_CHAIN;
+	c->chain_before = *before;
+	c->chain_after = *after;
+	push_undo(w, c);
+	g_free(c);
+}
+
 static void undo_redo(LatheWindow *w, GArray *from, GArray *to, bool undo)
 {
 	if (!from->len)
 		return;
 	Change c = g_array_index(from, Change, from->len - 1);
 	g_array_remove_index(from, from->len - 1);
-	if (c.id < 0)
+	if (c.id == CHANGE_CHAIN) {
+		w->state->session.chain[c.target] = undo ? c.chain_before : c.chain_after;
+		w->state->dirty = true;
+	} else if (c.id == CHANGE_ORDER)
 		lathe_state_set_order(w->state, c.target, undo ? c.order_before : c.order_after);
 	else
 		lathe_state_set(w->state, c.target, c.id, undo ? c.before : c.after);
@@ -156,11 +177,26 @@ static void snapshot_action(GtkWidget *widget, const char *name, GVariant *param
 {
 	LatheWindow *w = LATHE_WINDOW(widget);
 	int n = g_variant_get_int32(param);
+	int chain = (int)lathe_session_selected(&w->state->session);
+	LatheSettings before = w->state->session.chain[chain];
 	if (strcmp(name, "snapshot.store") == 0)
 		lathe_state_store(w->state, n);
 	else if (!lathe_state_recall(w->state, n))
 		gtk_widget_error_bell(widget);
+	else
+		record_chain(w, chain, &before);
 	lathe_state_sync(w->state);
+}
+
+static void copy_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)param;
+	LatheWindow *w = LATHE_WINDOW(widget);
+	bool a_to_b = strcmp(name, "chain.copy-a-to-b") == 0;
+	LatheChainId to = a_to_b ? LATHE_CHAIN_B : LATHE_CHAIN_A;
+	LatheSettings before = w->state->session.chain[to];
+	lathe_state_copy(w->state, a_to_b ? LATHE_CHAIN_A : LATHE_CHAIN_B, to);
+	record_chain(w, to, &before);
 }
 
 static void save_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -360,11 +396,12 @@ static void file_action(GtkWidget *widget, const char *name, GVariant *param)
 			say(w, err);
 			return;
 		}
-		/* Into the selected chain; a preset is a starting point, not an
-		 * edit: it is not on the undo list (the session's file is). */
-		w->state->session.chain[lathe_session_selected(&w->state->session)] = chain;
+		/* Into the selected chain, undoably. */
+		int selected = (int)lathe_session_selected(&w->state->session);
+		LatheSettings before = w->state->session.chain[selected];
+		w->state->session.chain[selected] = chain;
 		w->state->dirty = true;
-		lathe_state_sync(w->state);
+		record_chain(w, selected, &before);
 	}
 }
 
@@ -426,6 +463,11 @@ static GMenuModel *file_menu(void)
 	g_menu_append(files, "Save _As…", "session.save-as");
 	g_menu_append_section(menu, NULL, G_MENU_MODEL(files));
 	g_object_unref(files);
+	GMenu *chains = g_menu_new();
+	g_menu_append(chains, "Copy A to B", "chain.copy-a-to-b");
+	g_menu_append(chains, "Copy B to A", "chain.copy-b-to-a");
+	g_menu_append_section(menu, NULL, G_MENU_MODEL(chains));
+	g_object_unref(chains);
 
 	GMenu *recent = g_menu_new();
 	GList *items = gtk_recent_manager_get_items(gtk_recent_manager_get_default());
@@ -554,7 +596,7 @@ static void move_module(LatheWindow *w, LatheModuleId m, int to)
 {
 	int chain = (int)lathe_session_selected(&w->state->session);
 	const LatheSettings *s = lathe_state_settings(w->state, chain);
-	Change c = { .target = chain, .id = -1 };
+	Change c = { .target = chain, .id = CHANGE_ORDER };
 	memcpy(c.order_before, s->order, sizeof(c.order_before));
 	int from = 0;
 	while (from < LATHE_MODULE_COUNT && s->order[from] != m)
@@ -1018,6 +1060,8 @@ static void lathe_window_class_init(LatheWindowClass *klass)
 	gtk_widget_class_install_action(wc, "monitor.mute", NULL, monitor_action);
 	gtk_widget_class_install_action(wc, "snapshot.recall", "i", snapshot_action);
 	gtk_widget_class_install_action(wc, "snapshot.store", "i", snapshot_action);
+	gtk_widget_class_install_action(wc, "chain.copy-a-to-b", NULL, copy_action);
+	gtk_widget_class_install_action(wc, "chain.copy-b-to-a", NULL, copy_action);
 	gtk_widget_class_install_action(wc, "session.save", NULL, save_action);
 	gtk_widget_class_install_action(wc, "session.open", NULL, file_action);
 	gtk_widget_class_install_action(wc, "session.save-as", NULL, file_action);
