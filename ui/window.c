@@ -35,6 +35,7 @@ struct _LatheWindow {
 	GtkWidget *pads[LATHE_SNAPSHOT_COUNT];
 	GtkWidget *gr[LATHE_MODULE_COUNT]; /* gain reduction bars (dynamics modules) */
 	GtkWidget *level, *loudness, *spectrum, *history, *target;
+	GtkWidget *custom, *custom_lufs, *custom_dbtp; /* a custom target's fields */
 	unsigned long meter_serial;
 	float eq_shown[LATHE_CHAIN_PARAM_COUNT]; /* the values the EQ curve was drawn for */
 	bool eq_valid;
@@ -785,7 +786,9 @@ static const struct {
 	{ "EBU R128 broadcast: -23 LUFS, -1 dBTP", -23.0f, -1.0f },
 	{ "ATSC A/85: -24 LUFS, -2 dBTP", -24.0f, -2.0f },
 	{ "CD: peaks under -0.3 dBTP", NAN, -0.3f },
+	{ "Custom", -14.0f, -1.0f }, /* last: the values from the two fields */
 };
+#define CUSTOM_TARGET (G_N_ELEMENTS(targets) - 1)
 
 static void target_cb(GObject *dropdown, GParamSpec *pspec, gpointer data)
 {
@@ -794,9 +797,37 @@ static void target_cb(GObject *dropdown, GParamSpec *pspec, gpointer data)
 	guint k = gtk_drop_down_get_selected(GTK_DROP_DOWN(dropdown));
 	if (k >= G_N_ELEMENTS(targets))
 		return;
-	lathe_level_meter_set_limit(LATHE_LEVEL_METER(w->level), targets[k].dbtp);
-	lathe_loudness_panel_set_target(LATHE_LOUDNESS_PANEL(w->loudness), targets[k].lufs, targets[k].dbtp);
-	lathe_history_view_set_target(LATHE_HISTORY_VIEW(w->history), targets[k].lufs);
+	float lufs = targets[k].lufs, dbtp = targets[k].dbtp;
+	gtk_widget_set_visible(w->custom, k == CUSTOM_TARGET);
+	if (k == CUSTOM_TARGET) {
+		lufs = (float)gtk_spin_button_get_value(GTK_SPIN_BUTTON(w->custom_lufs));
+		dbtp = (float)gtk_spin_button_get_value(GTK_SPIN_BUTTON(w->custom_dbtp));
+	}
+	lathe_level_meter_set_limit(LATHE_LEVEL_METER(w->level), dbtp);
+	lathe_loudness_panel_set_target(LATHE_LOUDNESS_PANEL(w->loudness), lufs, dbtp);
+	lathe_history_view_set_target(LATHE_HISTORY_VIEW(w->history), lufs);
+}
+
+static void custom_changed_cb(GtkSpinButton *spin, gpointer data)
+{
+	(void)spin;
+	LatheWindow *w = data;
+	target_cb(G_OBJECT(w->target), NULL, w);
+}
+
+/* A labelled number field for the custom target. */
+static GtkWidget *target_field(LatheWindow *w, const char *label, double lo, double hi,
+			       double value, GtkWidget **spin)
+{
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 4);
+	GtkWidget *name = gtk_label_new(label);
+	*spin = gtk_spin_button_new_with_range(lo, hi, 0.1);
+	gtk_spin_button_set_value(GTK_SPIN_BUTTON(*spin), value);
+	gtk_accessible_update_property(GTK_ACCESSIBLE(*spin), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+	g_signal_connect(*spin, "value-changed", G_CALLBACK(custom_changed_cb), w);
+	gtk_box_append(GTK_BOX(box), name);
+	gtk_box_append(GTK_BOX(box), *spin);
+	return box;
 }
 
 static int band_param(int band, const char *what)
@@ -910,6 +941,11 @@ static GtkWidget *meters_column(LatheWindow *w)
 	gtk_accessible_update_property(GTK_ACCESSIBLE(w->target), GTK_ACCESSIBLE_PROPERTY_LABEL,
 				       "Delivery target", -1);
 	gtk_box_append(GTK_BOX(box), w->target);
+	w->custom = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 8);
+	gtk_box_append(GTK_BOX(w->custom), target_field(w, "LUFS", -40.0, -5.0, -14.0, &w->custom_lufs));
+	gtk_box_append(GTK_BOX(w->custom), target_field(w, "dBTP", -9.0, 0.0, -1.0, &w->custom_dbtp));
+	gtk_widget_set_visible(w->custom, FALSE);
+	gtk_box_append(GTK_BOX(box), w->custom);
 	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
 	w->level = lathe_level_meter_new();
 	gtk_widget_set_size_request(w->level, 90, 300);
