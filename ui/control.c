@@ -340,11 +340,17 @@ void lathe_control_refresh(LatheControl *c)
 	} else {
 		gtk_label_set_text(GTK_LABEL(c->value), text);
 		gtk_widget_queue_draw(c->editor);
+		/* GTK 4.8 gives screen readers the value of its own range
+		 * widgets only (AT-SPI's Value interface), so the value is also
+		 * the start of the description, which they read. */
+		char *description = g_strdup_printf("%s. %s", text, c->param->help);
 		gtk_accessible_update_property(GTK_ACCESSIBLE(c->editor),
 					       GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, (double)c->param->min,
 					       GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, (double)c->param->max,
 					       GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, (double)v,
-					       GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, text, -1);
+					       GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, text,
+					       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+		g_free(description);
 	}
 	c->refreshing = false;
 }
