@@ -24,7 +24,7 @@ LATHE_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -fno-math-errno -Isrc -Iosc 
 # All are checked now, so that a machine set up for this issue builds the later ones.
 PKGS = jack:libjack-jackd2-dev gtk4:libgtk-4-dev libebur128:libebur128-dev \
        fftw3f:libfftw3-dev liblo:liblo-dev sndfile:libsndfile1-dev cmocka:libcmocka-dev \
-       avahi-client:libavahi-client-dev avahi-glib:libavahi-glib-dev
+       avahi-client:libavahi-client-dev avahi-glib:libavahi-glib-dev atspi-2:libatspi2.0-dev
 # What the build and the tests need on a fresh Debian 12 machine.
 # jackd2, jack-tools (jack-play) and jack-capture: the real server and the
 # outside clients the JACK tests drive the console with. liblo-tools
@@ -38,7 +38,7 @@ PKGS = jack:libjack-jackd2-dev gtk4:libgtk-4-dev libebur128:libebur128-dev \
 # and man page validators.
 DEB_PACKAGES = make gcc libc6-dev pkg-config jq jackd2 jack-tools jack-capture \
 	liblo-tools iproute2 avahi-daemon avahi-utils dbus-daemon xvfb xauth x11-apps xdotool libxtst6 \
-	desktop-file-utils appstream libxml2-utils groff-base \
+	desktop-file-utils appstream libxml2-utils groff-base at-spi2-core \
 	$(foreach p,$(PKGS),$(lastword $(subst :, ,$(p))))
 # Programs that may come from elsewhere than Debian (a newer Node.js), as
 # command:debian-package: installed only if the command is missing.
@@ -47,10 +47,11 @@ DEB_COMMANDS = node:nodejs npm:npm
 # Recursively expanded, so pkg-config runs when a recipe needs it (after make deps).
 DSP_PKGS = fftw3f
 APP_PKGS = fftw3f sndfile libebur128 jack glib-2.0 liblo avahi-client avahi-glib gtk4
-PKG_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) cmocka 2>/dev/null)
+PKG_CFLAGS = $(shell pkg-config --cflags $(APP_PKGS) cmocka atspi-2 2>/dev/null)
 DSP_LIBS = $(shell pkg-config --libs $(DSP_PKGS) 2>/dev/null) -lm
 APP_LIBS = $(shell pkg-config --libs $(APP_PKGS) 2>/dev/null) -lm
-TEST_LIBS = $(APP_LIBS) $(shell pkg-config --libs cmocka 2>/dev/null) -lpthread
+# atspi-2: the accessibility test reads the window as a screen reader does.
+TEST_LIBS = $(APP_LIBS) $(shell pkg-config --libs cmocka atspi-2 2>/dev/null) -lpthread
 
 B = build
 DSP_SRC = $(wildcard src/dsp/*.c)
