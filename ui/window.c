@@ -913,7 +913,10 @@ static void refresh_meters(LatheWindow *w, int chain)
 	w->meter_serial = m->serial;
 	const LatheMeterReading *r = &m->reading[chain ? LATHE_TAP_B : LATHE_TAP_A];
 	lathe_level_meter_set_reading(LATHE_LEVEL_METER(w->level), r);
-	lathe_loudness_panel_set_reading(LATHE_LOUDNESS_PANEL(w->loudness), r);
+	/* Numbers five times a second: faster, they are a blur to read (and
+	 * cost the most text drawing). */
+	if (m->serial % 4 == 0)
+		lathe_loudness_panel_set_reading(LATHE_LOUDNESS_PANEL(w->loudness), r);
 	lathe_history_view_push(LATHE_HISTORY_VIEW(w->history), r->seconds, r->short_term);
 	/* The spectra every other reading (10 Hz): a spectrum is read by its
 	 * shape, not its flicker, and its redraw is the window's dearest. */
