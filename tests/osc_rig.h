@@ -364,31 +364,13 @@ static inline char *read_all(const char *path)
 	return s;
 }
 
-/* Is a UDP port bound on this machine (in this network namespace)? From
- * /proc/net/udp and udp6, where the local port is the hex after the
- * address's colon. */
+static inline bool udp_port_queue(int port, long *rx, long *drops);
+
+/* Is a UDP port bound on this machine (in this network namespace)? */
 static inline bool udp_port_bound(int port)
 {
-	char want[16];
-	snprintf(want, sizeof(want), ":%04X ", port);
-	const char *files[] = { "/proc/net/udp", "/proc/net/udp6" };
-	for (int k = 0; k < 2; k++) {
-		char *text = read_all(files[k]), *save;
-		bool hit = false;
-		for (char *line = strtok_r(text, "\n", &save); line && !hit;
-		     line = strtok_r(NULL, "\n", &save)) {
-			/* "  sl  local_address rem_address ...": the local one is the 2nd field. */
-			char local[64];
-			if (sscanf(line, "%*s %63s", local) == 1) {
-				strcat(local, " ");
-				hit = strstr(local, want) != NULL;
-			}
-		}
-		free(text);
-		if (hit)
-			return true;
-	}
-	return false;
+	long rx, drops;
+	return udp_port_queue(port, &rx, &drops);
 }
 
 /* ---- surfaces (tests/osc/surface.js) ---------------------------------------------- */
