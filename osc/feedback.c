@@ -43,8 +43,7 @@ OscSurface *osc_surface_register(LatheOsc *o, const OscEndpoint *from, int reply
 	 * port) renews it. */
 	OscSurface *s = NULL;
 	for (int i = 0; i < o->surfaces && !s; i++)
-		if (osc_same_host(&o->surface[i]->reply, &reply) &&
-		    osc_endpoint_port(&o->surface[i]->reply) == osc_endpoint_port(&reply))
+		if (osc_same_endpoint(&o->surface[i]->reply, &reply))
 			s = o->surface[i];
 	if (!s)
 		s = osc_surface_find(o, from);

@@ -300,11 +300,6 @@ int lathe_namespace_children(const char *path, void (*fn)(const char *child, voi
 
 /* --------------------------------------------------------- documentation */
 
-static const char *taper_name(LatheTaper t)
-{
-	static const char *const names[] = { "linear", "log", "dB", "toggle", "enum" };
-	return names[t];
-}
 
 static void doc_entries(FILE *f, const LatheOscEntry *table, int count)
 {
@@ -346,7 +341,7 @@ static void doc_params(FILE *f, bool chain)
 			snprintf(range, sizeof(range), "%s to %s%s%s", lo, hi, p->unit[0] ? " " : "", p->unit);
 		}
 		fprintf(f, "| `%s` | %s | %s | %s | %s |\n", p->path, range, def,
-			taper_name(p->taper), p->help);
+			lathe_taper_name(p->taper), p->help);
 	}
 }
 

@@ -128,8 +128,7 @@ static OscPeer *peer_of(LatheOsc *o, const OscEndpoint *from)
 	gint64 now = g_get_monotonic_time();
 	OscPeer *p = NULL;
 	for (int i = 0; i < o->peer_count && !p; i++)
-		if (osc_same_host(&o->peers[i].from, from) &&
-		    osc_endpoint_port(&o->peers[i].from) == osc_endpoint_port(from))
+		if (osc_same_endpoint(&o->peers[i].from, from))
 			p = &o->peers[i];
 	if (!p) {
 		/* A new one, in a free place or the longest silent one's. */
@@ -350,6 +349,17 @@ static bool string_arg(char type, const lo_arg *arg, const char **text)
 
 /* ---------------------------------------------------------------- params */
 
+/* A /norm value: the parameter's value at that travel; clamped if the
+ * travel was outside 0..1 or the value moved to a step (the sender's
+ * control then shows something else). */
+static LatheValueStatus from_norm(const LatheParam *p, double x, float *v)
+{
+	if (!isfinite(x))
+		return LATHE_VALUE_INVALID;
+	*v = lathe_param_from_norm(p, x);
+	return fabs(lathe_param_to_norm(p, *v) - x) > 1e-5 ? LATHE_VALUE_CLAMPED : LATHE_VALUE_OK;
+}
+
 static void set_param(LatheOsc *o, Sender *s, const LatheAddress *a, const char *path, char type,
 		      const lo_arg *arg)
 {
@@ -359,27 +369,15 @@ static void set_param(LatheOsc *o, Sender *s, const LatheAddress *a, const char 
 	float v = 0.0f;
 	LatheValueStatus status;
 	if (number_arg(type, arg, &x)) {
-		if (!isfinite(x))
-			status = LATHE_VALUE_INVALID;
-		else if (a->norm) {
-			v = lathe_param_from_norm(p, x);
-			/* Out of 0..1, or moved to a step: the sender's control is off. */
-			status = fabs(lathe_param_to_norm(p, v) - x) > 1e-5 ? LATHE_VALUE_CLAMPED
-									      : LATHE_VALUE_OK;
-		} else {
-			status = lathe_param_validate(p, x, &v);
-		}
+		if (a->norm)
+			status = from_norm(p, x, &v);
+		else
+			status = isfinite(x) ? lathe_param_validate(p, x, &v) : LATHE_VALUE_INVALID;
 	} else if (string_arg(type, arg, &text)) {
 		if (a->norm) {
 			char *end;
 			x = strtod(text, &end);
-			status = end == text || *end || !isfinite(x) ? LATHE_VALUE_INVALID
-								      : LATHE_VALUE_OK;
-			if (status == LATHE_VALUE_OK) {
-				v = lathe_param_from_norm(p, x);
-				if (fabs(lathe_param_to_norm(p, v) - x) > 1e-5)
-					status = LATHE_VALUE_CLAMPED;
-			}
+			status = end == text || *end ? LATHE_VALUE_INVALID : from_norm(p, x, &v);
 		} else {
 			status = lathe_param_parse(p, text, &v);
 		}
@@ -529,7 +527,6 @@ static void send_params(LatheOsc *o, Sender *s)
 	const OscEndpoint *to = reply_to(s);
 	OscOutbox *box = g_new0(OscOutbox, 1);
 	int count = 0;
-	static const char *const tapers[] = { "linear", "log", "db", "toggle", "enum" };
 	for (int id = 0; id < LATHE_PARAM_COUNT; id++) {
 		const LatheParam *p = &lathe_params[id];
 		lo_message m = lo_message_new();
@@ -540,7 +537,7 @@ static void send_params(LatheOsc *o, Sender *s)
 		lo_message_add_float(m, p->min);
 		lo_message_add_float(m, p->max);
 		lo_message_add_float(m, p->def);
-		lo_message_add_string(m, tapers[p->taper]);
+		lo_message_add_string(m, lathe_taper_name(p->taper));
 		lo_message_add_string(m, p->help);
 		for (int k = 0; p->taper == LATHE_TAPER_ENUM && p->names[k]; k++)
 			lo_message_add_string(m, p->names[k]);

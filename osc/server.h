@@ -102,6 +102,11 @@ struct LatheOsc {
 /* osc.c */
 bool osc_same_host(const OscEndpoint *a, const OscEndpoint *b);
 int osc_endpoint_port(const OscEndpoint *e);
+/* Same host and port. */
+static inline bool osc_same_endpoint(const OscEndpoint *a, const OscEndpoint *b)
+{
+	return osc_same_host(a, b) && osc_endpoint_port(a) == osc_endpoint_port(b);
+}
 void osc_set_port(OscEndpoint *e, int port);
 /* Append a message to an outbox bound for `to`, sending what is there first
  * if it does not fit. The message is not freed. */

@@ -66,11 +66,6 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static const char *taper_name(LatheTaper t)
-{
-	static const char *const names[] = { "linear", "log", "db", "toggle", "enum" };
-	return names[t];
-}
 
 static void print_params_json(FILE *f)
 {
@@ -89,7 +84,7 @@ static void print_params_json(FILE *f)
 		json_string(f, p->unit);
 		fprintf(f, ", \"taper\": \"%s\", \"min\": %g, \"max\": %g, \"default\": %g, "
 			   "\"step\": %g, \"smooth_ms\": %g",
-			taper_name(p->taper), (double)p->min, (double)p->max, (double)p->def,
+			lathe_taper_name(p->taper), (double)p->min, (double)p->max, (double)p->def,
 			(double)p->step, (double)p->smooth_ms);
 		if (p->taper == LATHE_TAPER_ENUM) {
 			fprintf(f, ", \"values\": [");
@@ -141,7 +136,7 @@ static void print_params_table(FILE *f)
 		lathe_param_format(p, p->def, def, sizeof(def));
 		if (p->smooth_ms > 0)
 			snprintf(glide, sizeof(glide), "%g ms", (double)p->smooth_ms);
-		fprintf(f, "%-28s %-13s %-7s %-7s %s\n", p->path, def, glide, taper_name(p->taper),
+		fprintf(f, "%-28s %-13s %-7s %-7s %s\n", p->path, def, glide, lathe_taper_name(p->taper),
 			range);
 	}
 }

@@ -341,6 +341,12 @@ const char *lathe_param_closest(const char *path)
 	return lathe_params[best].path;
 }
 
+const char *lathe_taper_name(LatheTaper taper)
+{
+	static const char *const names[] = { "linear", "log", "db", "toggle", "enum" };
+	return names[taper];
+}
+
 int lathe_param_enum_count(const LatheParam *p)
 {
 	int n = 0;

@@ -130,6 +130,9 @@ int lathe_param_find(const char *path);
 /* The valid path nearest to a misspelt one (edit distance), for messages. */
 const char *lathe_param_closest(const char *path);
 
+/* The taper's name as listings give it: linear, log, db, toggle, enum. */
+const char *lathe_taper_name(LatheTaper taper);
+
 /* Number of names of an enum parameter (0 for others). */
 int lathe_param_enum_count(const LatheParam *p);
 
