@@ -57,11 +57,6 @@ static void value_text(LatheControl *c, float v, char *buf, size_t size)
 
 /* ------------------------------------------------------------------ knob */
 
-static bool is_knob(const LatheControl *c)
-{
-	return c->param->taper != LATHE_TAPER_TOGGLE && c->param->taper != LATHE_TAPER_ENUM;
-}
-
 static void knob_draw(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
 {
 	(void)area;
@@ -353,14 +348,4 @@ void lathe_control_refresh(LatheControl *c)
 		g_free(description);
 	}
 	c->refreshing = false;
-}
-
-int lathe_control_id(LatheControl *c) { return c->id; }
-
-void lathe_control_set_value(LatheControl *c, float value)
-{
-	if (is_knob(c))
-		set_norm(c, value);
-	else
-		apply(c, value);
 }

@@ -34,12 +34,6 @@ GtkWidget *lathe_control_new(LatheState *state, int target, int id, LatheControl
  * recall, undo). Cheap when nothing changed. */
 void lathe_control_refresh(LatheControl *control);
 
-int lathe_control_id(LatheControl *control);
-
-/* Set through the control as a user would (the changed callback runs):
- * for a knob, travel 0..1; for toggles and enums, the value. */
-void lathe_control_set_value(LatheControl *control, float value);
-
 G_END_DECLS
 
 #endif

@@ -98,13 +98,19 @@ static void set_console(LatheWindow *w, LatheConsoleParam p, float value)
 	record(w, LATHE_TARGET_SELECTED, id, before, value);
 }
 
+/* A control for parameter id, refreshed with the others. */
+static GtkWidget *add_control(LatheWindow *w, int target, int id)
+{
+	GtkWidget *c = lathe_control_new(w->state, target, id, changed_cb, w);
+	g_ptr_array_add(w->controls, c);
+	return c;
+}
+
 static GtkWidget *control(LatheWindow *w, int target, const char *path)
 {
 	int id = lathe_param_find(path);
 	g_return_val_if_fail(id >= 0, gtk_label_new(path));
-	GtkWidget *c = lathe_control_new(w->state, target, id, changed_cb, w);
-	g_ptr_array_add(w->controls, c);
-	return c;
+	return add_control(w, target, id);
 }
 
 /* A whole chain changed by the user (before: as it was): undoable. */
@@ -720,16 +726,15 @@ static GtkWidget *module_panel(LatheWindow *w, LatheModuleId m)
 	 * per band ("/eq/3/gain" belongs to band 3), so bands stand side by
 	 * side as on a hardware unit. */
 	int first = lathe_module_first_param(m), k = 0, columns = 0;
+	GtkWidget **made = g_new(GtkWidget *, mc->n_params);
 	for (int i = 0; i < mc->n_params; i++) {
-		int id = first + i;
-		GtkWidget *c = lathe_control_new(w->state, LATHE_TARGET_SELECTED, id, changed_cb, w);
-		g_ptr_array_add(w->controls, c);
+		GtkWidget *c = made[i] = add_control(w, LATHE_TARGET_SELECTED, first + i);
 		g_ptr_array_add(w->chain_controls, c);
 		if (i == LATHE_MODULE_ENABLE) {
 			gtk_box_append(GTK_BOX(head), c);
 			continue;
 		}
-		if (band_of(mc, id))
+		if (band_of(mc, first + i))
 			continue; /* placed below */
 		gtk_grid_attach(GTK_GRID(grid), c, k / 7, k % 7, 1, 1);
 		columns = k / 7 + 1;
@@ -737,12 +742,8 @@ static GtkWidget *module_panel(LatheWindow *w, LatheModuleId m)
 	}
 	int band_column = -1, row = 0;
 	long last_band = 0;
-	for (guint j = 0; j < w->chain_controls->len; j++) {
-		LatheControl *c = g_ptr_array_index(w->chain_controls, j);
-		int id = lathe_control_id(c);
-		if (id < first || id >= first + mc->n_params || id == first + LATHE_MODULE_ENABLE)
-			continue;
-		long band = band_of(mc, id);
+	for (int i = 0; i < mc->n_params; i++) {
+		long band = band_of(mc, first + i);
 		if (!band)
 			continue;
 		if (band != last_band) {
@@ -750,8 +751,9 @@ static GtkWidget *module_panel(LatheWindow *w, LatheModuleId m)
 			row = 0;
 			last_band = band;
 		}
-		gtk_grid_attach(GTK_GRID(grid), GTK_WIDGET(c), columns + band_column, row++, 1, 1);
+		gtk_grid_attach(GTK_GRID(grid), made[i], columns + band_column, row++, 1, 1);
 	}
+	g_free(made);
 	return frame;
 }
 
