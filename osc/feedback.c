@@ -312,8 +312,14 @@ static void send_meters(LatheOsc *o, OscSurface *s, const LatheMeterReading *r,
 {
 	/* Their own bundle, apart from the values fed back this tick. */
 	osc_outbox_flush(o, &s->out, &s->reply);
-	float tp[2] = { floored(s->true_peak[0]), floored(s->true_peak[1]) };
-	float sp[2] = { floored(s->sample_peak[0]), floored(s->sample_peak[1]) };
+	/* The newest reading joins: two bundles can fall between two readings
+	 * (both come about 20 times a second), and the second would otherwise
+	 * have seen no peak at all and read as silence. */
+	float tp[2], sp[2];
+	for (int c = 0; c < 2; c++) {
+		tp[c] = floored(fmaxf(s->true_peak[c], r->true_peak[c]));
+		sp[c] = floored(fmaxf(s->sample_peak[c], r->sample_peak[c]));
+	}
 	add_floats(o, s, "/meter/true_peak", tp, 2);
 	add_floats(o, s, "/meter/sample_peak", sp, 2);
 	s->true_peak[0] = s->true_peak[1] = s->sample_peak[0] = s->sample_peak[1] = -INFINITY;
