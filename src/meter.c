@@ -79,6 +79,7 @@ typedef struct {
 	fftwf_plan plan;
 	float *power[SPEC_AVG]; /* the last frames' power, bins 0..N */
 	int slot;               /* next power[] to overwrite */
+	bool paused;            /* rings kept, no FFT (nobody is looking) */
 	double peak_norm;       /* bin power of a full-scale sine on a bin */
 	double band_norm;       /* summed bin power of a full-scale sine */
 	double fall;            /* dB per hop */
@@ -315,7 +316,8 @@ static void spectrum_push(LatheSpectrum *s, const float *x, int channels, int fr
 	s->hop_pos += frames;
 	if (s->hop_pos == s->hop) {
 		s->hop_pos = 0;
-		spectrum_hop(s);
+		if (!s->paused)
+			spectrum_hop(s);
 	}
 }
 
@@ -325,6 +327,22 @@ bool lathe_meter_spectrum(const LatheMeter *meter, float db[LATHE_SPECTRUM_POINT
 		return false;
 	memcpy(db, meter->spec->db, sizeof(meter->spec->db));
 	return true;
+}
+
+void lathe_meter_spectrum_pause(LatheMeter *meter, bool paused)
+{
+	LatheSpectrum *s = meter->spec;
+	if (!s || s->paused == paused)
+		return;
+	s->paused = paused;
+	if (paused)
+		return;
+	/* What it showed is from before the pause: start from the floor, and
+	 * average only frames from now on (the rings are current). */
+	for (int k = 0; k < SPEC_AVG; k++)
+		memset(s->power[k], 0, sizeof(float) * (size_t)(s->size + 1));
+	for (int i = 0; i < LATHE_SPECTRUM_POINTS; i++)
+		s->db[i] = (float)SPEC_FLOOR_DB;
 }
 
 /* ---- meter ------------------------------------------------------------- */

@@ -97,6 +97,11 @@ void lathe_meter_reset(LatheMeter *meter);
  * close notes), the display rises with it at once and falls at most
  * 20 dB/s. Points below -140 dB read -140. */
 bool lathe_meter_spectrum(const LatheMeter *meter, float db[LATHE_SPECTRUM_POINTS]);
+/* A spectrum nobody looks at costs an FFT per frame for nothing: paused,
+ * the audio still goes into its rings but no frame is analysed. Resumed,
+ * it starts from the floor (the average holds only new frames, so the
+ * first reading is fully current after 4 frames, 341 ms at 48 kHz). */
+void lathe_meter_spectrum_pause(LatheMeter *meter, bool paused);
 /* The frequency in Hz of display point i. */
 double lathe_meter_spectrum_freq(int i);
 

@@ -491,6 +491,44 @@ static void test_spectrum_semitones_resolved(void **state)
 	lathe_meter_free(m);
 }
 
+/* Paused, a spectrum does not change (no frame is analysed, which is its
+ * cost); resumed, it starts from the floor and, once its 4-frame average
+ * has filled (341 ms at 48 kHz; checked after 0.5 s), reads what a meter
+ * that never paused reads (the same frames: float rounding apart), with
+ * nothing left of the signal from before the pause. */
+static void test_spectrum_pause(void **state)
+{
+	(void)state;
+	LatheMeter *m = lathe_meter_new(RATE, 2, true), *ref = lathe_meter_new(RATE, 2, true);
+	Gen g = gen(m, 2, RATE), gr = gen(ref, 2, RATE);
+	tone(&g, 1000.0, -6.0, 2.0);
+	tone(&gr, 1000.0, -6.0, 2.0);
+	float before[LATHE_SPECTRUM_POINTS], db[LATHE_SPECTRUM_POINTS], want[LATHE_SPECTRUM_POINTS];
+	lathe_meter_spectrum(m, before);
+	lathe_meter_spectrum_pause(m, true);
+	tone(&g, 100.0, -6.0, 2.0);
+	tone(&gr, 100.0, -6.0, 2.0);
+	lathe_meter_spectrum(m, db);
+	assert_memory_equal(db, before, sizeof(db));
+	lathe_meter_spectrum_pause(m, false);
+	lathe_meter_spectrum(m, db);
+	for (int i = 0; i < LATHE_SPECTRUM_POINTS; i++)
+		assert_float_equal(db[i], -140.0, 0.0);
+	tone(&g, 100.0, -6.0, 0.5);
+	tone(&gr, 100.0, -6.0, 0.5);
+	lathe_meter_spectrum(m, db);
+	lathe_meter_spectrum(ref, want);
+	int p = nearest_point(100.0);
+	assert_int_equal(highest_point(db), p);
+	for (int i = p - 3; i <= p + 3; i++)
+		assert_float_equal(db[i], want[i], 1e-3);
+	/* The never-paused meter still shows 1 kHz falling at 20 dB/s; the
+	 * resumed one has none of it. */
+	assert_true(db[nearest_point(1000.0)] < -80.0);
+	lathe_meter_free(m);
+	lathe_meter_free(ref);
+}
+
 /* ---- robustness ---------------------------------------------------------- */
 
 static void assert_no_nan(const LatheMeterReading *r)
@@ -646,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_spectrum_full_scale),
 		cmocka_unit_test(test_spectrum_bass_notes),
 		cmocka_unit_test(test_spectrum_semitones_resolved),
+		cmocka_unit_test(test_spectrum_pause),
 		cmocka_unit_test(test_non_finite_input),
 		cmocka_unit_test(test_chunk_sizes),
 		cmocka_unit_test(test_mono),

@@ -17,6 +17,7 @@
 
 #include "meter-widgets.h"
 #include "meter-private.h"
+#include "cache.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -85,9 +86,22 @@ struct _LatheSpectrumView {
 	LatheMeterText band_text[BANDS];
 
 	gint64 a11y_time;
+
+	/* What moves only with a control or the size is drawn into images
+	 * once (cache.h), so that a new spectrum, ten times a second, draws
+	 * only the spectra: the grid and scales under them, the EQ curve and
+	 * its handles over them. NULL: to be drawn at the next snapshot. */
+	cairo_surface_t *underlay, *overlay;
 };
 
 G_DEFINE_FINAL_TYPE(LatheSpectrumView, lathe_spectrum_view, GTK_TYPE_WIDGET)
+
+/* The EQ curve or a handle changed: draw them again. */
+static void overlay_changed(LatheSpectrumView *self)
+{
+	g_clear_pointer(&self->overlay, cairo_surface_destroy);
+	gtk_widget_queue_draw(GTK_WIDGET(self));
+}
 
 /* ---- mapping ------------------------------------------------------------------ */
 
@@ -178,14 +192,14 @@ void lathe_spectrum_view_set_eq_curve(LatheSpectrumView *self,
 	self->has_eq = db != NULL;
 	if (db)
 		memcpy(self->eq, db, sizeof self->eq);
-	gtk_widget_queue_draw(GTK_WIDGET(self));
+	overlay_changed(self);
 }
 
 void lathe_spectrum_view_set_eq_active(LatheSpectrumView *self, bool active)
 {
 	g_return_if_fail(LATHE_IS_SPECTRUM_VIEW(self));
 	self->eq_active = active;
-	gtk_widget_queue_draw(GTK_WIDGET(self));
+	overlay_changed(self);
 }
 
 static void update_a11y(LatheSpectrumView *self)
@@ -223,7 +237,7 @@ void lathe_spectrum_view_set_band(LatheSpectrumView *self, int band, bool enable
 		b->gain = gain_db;
 	}
 	update_a11y(self);
-	gtk_widget_queue_draw(GTK_WIDGET(self));
+	overlay_changed(self);
 }
 
 /* ---- pointer ------------------------------------------------------------------ */
@@ -278,7 +292,7 @@ static void drag_begin_cb(GtkGestureDrag *gesture, double x, double y, gpointer 
 	self->drag_x0 = x_of_freq(self, self->band[b].freq);
 	self->drag_y0 = y_of_eq(self, self->band[b].gain);
 	gtk_widget_set_cursor_from_name(GTK_WIDGET(self), "grabbing");
-	gtk_widget_queue_draw(GTK_WIDGET(self));
+	overlay_changed(self);
 }
 
 static void drag_update_cb(GtkGestureDrag *gesture, double dx, double dy, gpointer data)
@@ -292,7 +306,7 @@ static void drag_update_cb(GtkGestureDrag *gesture, double dx, double dy, gpoint
 	b->gain = CLAMP(eq_of_y(self, self->drag_y0 + dy), b->gain_min, b->gain_max);
 	g_signal_emit(self, signals[SIGNAL_BAND_MOVED], 0, (guint)self->drag_band, b->freq,
 		      b->gain);
-	gtk_widget_queue_draw(GTK_WIDGET(self));
+	overlay_changed(self);
 }
 
 static void drag_end_cb(GtkGestureDrag *gesture, double dx, double dy, gpointer data)
@@ -306,7 +320,7 @@ static void drag_end_cb(GtkGestureDrag *gesture, double dx, double dy, gpointer 
 	g_signal_emit(self, signals[SIGNAL_BAND_RELEASED], 0, band);
 	update_a11y(self);
 	gtk_widget_set_cursor_from_name(GTK_WIDGET(self), self->hover_band >= 0 ? "grab" : NULL);
-	gtk_widget_queue_draw(GTK_WIDGET(self));
+	overlay_changed(self);
 }
 
 static void motion_cb(GtkEventControllerMotion *motion, double x, double y, gpointer data)
@@ -319,7 +333,7 @@ static void motion_cb(GtkEventControllerMotion *motion, double x, double y, gpoi
 	self->hover_band = b;
 	if (self->drag_band < 0)
 		gtk_widget_set_cursor_from_name(GTK_WIDGET(self), b >= 0 ? "grab" : NULL);
-	gtk_widget_queue_draw(GTK_WIDGET(self));
+	overlay_changed(self);
 }
 
 static void leave_cb(GtkEventControllerMotion *motion, gpointer data)
@@ -329,7 +343,7 @@ static void leave_cb(GtkEventControllerMotion *motion, gpointer data)
 	if (self->hover_band < 0)
 		return;
 	self->hover_band = -1;
-	gtk_widget_queue_draw(GTK_WIDGET(self));
+	overlay_changed(self);
 }
 
 /* ---- drawing ------------------------------------------------------------------ */
@@ -387,17 +401,25 @@ static void draw_grid(LatheSpectrumView *self, GtkSnapshot *s)
 	}
 }
 
-static void draw_curves(LatheSpectrumView *self, GtkSnapshot *s)
+/* A cairo node over the plot, clipped to it. */
+static cairo_t *plot_cairo(LatheSpectrumView *self, GtkSnapshot *s)
 {
-	const LatheMeterPalette *pal = &lathe_meter_palette;
 	const graphene_rect_t *p = &self->plot;
 	cairo_t *cr = gtk_snapshot_append_cairo(s, p);
 	cairo_rectangle(cr, p->origin.x, p->origin.y, p->size.width, p->size.height);
 	cairo_clip(cr);
 	cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
-	double bottom = p->origin.y + p->size.height;
+	return cr;
+}
 
-	/* The first spectrum filled, the second a line over it. */
+/* The first spectrum filled, the second a line over it. */
+static void draw_spectra(LatheSpectrumView *self, GtkSnapshot *s)
+{
+	const LatheMeterPalette *pal = &lathe_meter_palette;
+	if (!self->has_spectrum[0] && !self->has_spectrum[1])
+		return;
+	cairo_t *cr = plot_cairo(self, s);
+	double bottom = self->plot.origin.y + self->plot.size.height;
 	if (self->has_spectrum[0]) {
 		trace_spectrum(self, cr, self->spectrum[0]);
 		cairo_line_to(cr, self->x[N - 1], bottom);
@@ -417,25 +439,31 @@ static void draw_curves(LatheSpectrumView *self, GtkSnapshot *s)
 		cairo_set_line_width(cr, 1.5);
 		cairo_stroke(cr);
 	}
+	cairo_destroy(cr);
+}
 
-	/* The EQ curve: a light fill from 0 dB, then the line. */
-	if (self->has_eq) {
-		double alpha = self->eq_active ? 1.0 : 0.45;
-		double zero = y_of_eq(self, 0.0);
-		trace_eq(self, cr);
-		cairo_line_to(cr, p->origin.x + p->size.width, zero);
-		cairo_line_to(cr, p->origin.x, zero);
-		cairo_close_path(cr);
-		lathe_meter_set_source_alpha(cr, &pal->eq, 0.14 * alpha);
-		cairo_fill(cr);
-		trace_eq(self, cr);
-		lathe_meter_set_source_alpha(cr, &pal->eq, alpha);
-		cairo_set_line_width(cr, 2.5);
-		if (!self->eq_active)
-			cairo_set_dash(cr, (const double[]){ 6.0, 4.0 }, 2, 0);
-		cairo_stroke(cr);
-		cairo_set_dash(cr, NULL, 0, 0);
-	}
+/* The EQ curve: a light fill from 0 dB, then the line. */
+static void draw_eq(LatheSpectrumView *self, GtkSnapshot *s)
+{
+	const LatheMeterPalette *pal = &lathe_meter_palette;
+	if (!self->has_eq)
+		return;
+	cairo_t *cr = plot_cairo(self, s);
+	const graphene_rect_t *p = &self->plot;
+	double alpha = self->eq_active ? 1.0 : 0.45;
+	double zero = y_of_eq(self, 0.0);
+	trace_eq(self, cr);
+	cairo_line_to(cr, p->origin.x + p->size.width, zero);
+	cairo_line_to(cr, p->origin.x, zero);
+	cairo_close_path(cr);
+	lathe_meter_set_source_alpha(cr, &pal->eq, 0.14 * alpha);
+	cairo_fill(cr);
+	trace_eq(self, cr);
+	lathe_meter_set_source_alpha(cr, &pal->eq, alpha);
+	cairo_set_line_width(cr, 2.5);
+	if (!self->eq_active)
+		cairo_set_dash(cr, (const double[]){ 6.0, 4.0 }, 2, 0);
+	cairo_stroke(cr);
 	cairo_destroy(cr);
 }
 
@@ -499,18 +527,54 @@ static void draw_legend(LatheSpectrumView *self, GtkSnapshot *s)
 	}
 }
 
+/* A layer drawn by draw(self, snapshot), kept as an image in *image. */
+static void append_layer(LatheSpectrumView *self, GtkSnapshot *s, cairo_surface_t **image,
+			 void (*draw)(LatheSpectrumView *, GtkSnapshot *))
+{
+	GtkWidget *widget = GTK_WIDGET(self);
+	int width = gtk_widget_get_width(widget), height = gtk_widget_get_height(widget);
+	int scale = gtk_widget_get_scale_factor(widget);
+	double image_scale = 0.0;
+	if (*image)
+		cairo_surface_get_device_scale(*image, &image_scale, NULL);
+	if (image_scale != scale) /* none yet, or the window moved to another screen */
+		g_clear_pointer(image, cairo_surface_destroy);
+	if (!*image) {
+		GtkSnapshot *layer = gtk_snapshot_new();
+		draw(self, layer);
+		GskRenderNode *node = gtk_snapshot_free_to_node(layer);
+		*image = lathe_cache_render(node, width, height, scale);
+		g_clear_pointer(&node, gsk_render_node_unref);
+	}
+	lathe_cache_append(s, *image, width, height);
+}
+
+static void draw_underlay(LatheSpectrumView *self, GtkSnapshot *s)
+{
+	GtkWidget *widget = GTK_WIDGET(self);
+	lathe_meter_fill(s, &lathe_meter_palette.bg, 0, 0, gtk_widget_get_width(widget),
+			 gtk_widget_get_height(widget));
+	draw_grid(self, s);
+}
+
+static void draw_overlay(LatheSpectrumView *self, GtkSnapshot *s)
+{
+	draw_eq(self, s);
+	draw_handles(self, s);
+}
+
 static void lathe_spectrum_view_snapshot(GtkWidget *widget, GtkSnapshot *s)
 {
 	LatheSpectrumView *self = LATHE_SPECTRUM_VIEW(widget);
-	const LatheMeterPalette *pal = &lathe_meter_palette;
-	lathe_meter_fill(s, &pal->bg, 0, 0, gtk_widget_get_width(widget),
-			 gtk_widget_get_height(widget));
-	if (self->plot.size.width < 20 || self->plot.size.height < 20)
+	if (self->plot.size.width < 20 || self->plot.size.height < 20) {
+		lathe_meter_fill(s, &lathe_meter_palette.bg, 0, 0, gtk_widget_get_width(widget),
+				 gtk_widget_get_height(widget));
 		return;
-	draw_grid(self, s);
-	draw_curves(self, s);
+	}
+	append_layer(self, s, &self->underlay, draw_underlay);
+	draw_spectra(self, s);
 	draw_legend(self, s);
-	draw_handles(self, s);
+	append_layer(self, s, &self->overlay, draw_overlay);
 }
 
 static void lathe_spectrum_view_size_allocate(GtkWidget *widget, int width, int height,
@@ -523,6 +587,8 @@ static void lathe_spectrum_view_size_allocate(GtkWidget *widget, int width, int 
 					MAX(0.0f, height - MARGIN_TOP - MARGIN_BOTTOM));
 	for (int i = 0; i < N; i++)
 		self->x[i] = x_of_freq(self, lathe_meter_spectrum_freq(i));
+	g_clear_pointer(&self->underlay, cairo_surface_destroy);
+	g_clear_pointer(&self->overlay, cairo_surface_destroy);
 }
 
 static void lathe_spectrum_view_measure(GtkWidget *widget, GtkOrientation orientation,
@@ -550,6 +616,8 @@ static void lathe_spectrum_view_dispose(GObject *object)
 	}
 	for (int b = 0; b < BANDS; b++)
 		lathe_meter_text_clear(&self->band_text[b]);
+	g_clear_pointer(&self->underlay, cairo_surface_destroy);
+	g_clear_pointer(&self->overlay, cairo_surface_destroy);
 	G_OBJECT_CLASS(lathe_spectrum_view_parent_class)->dispose(object);
 }
 

@@ -168,6 +168,25 @@ void lathe_spectrum_view_get_plot_area(LatheSpectrumView *self, graphene_rect_t 
 void lathe_spectrum_eq_curve(const float *chain_values, double rate,
 			     float out[LATHE_SPECTRUM_POINTS]);
 
+/* ---- LatheGainReductionMeter -------------------------------------------------
+ * A module's gain reduction: a bar from 0 dB at the left to
+ * LATHE_GR_METER_RANGE_DB, and its number (the most since the number was
+ * last set, five times a second) on the right. It only redraws: a GTK level
+ * bar lays the whole window out again at every new value, which costs more
+ * than all the meters' drawing.
+ *
+ * Accessible role METER; its value is the gain reduction in dB.
+ */
+#define LATHE_GR_METER_RANGE_DB 20.0f
+
+#define LATHE_TYPE_GAIN_REDUCTION_METER (lathe_gain_reduction_meter_get_type())
+G_DECLARE_FINAL_TYPE(LatheGainReductionMeter, lathe_gain_reduction_meter, LATHE,
+		     GAIN_REDUCTION_METER, GtkWidget)
+
+GtkWidget *lathe_gain_reduction_meter_new(void);
+/* The gain reduction now, in dB (0 or more). */
+void lathe_gain_reduction_meter_set(LatheGainReductionMeter *self, float db);
+
 /* ---- LatheHistoryView --------------------------------------------------------
  * Short-term loudness over the last LATHE_HISTORY_SECONDS, one value per
  * second of audio (a fixed ring), newest at the right, against the target

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cache.h"
 #include "control.h"
 #include "meter-widgets.h"
 
@@ -705,12 +706,8 @@ static GtkWidget *module_panel(LatheWindow *w, LatheModuleId m)
 		gtk_box_append(GTK_BOX(head), b);
 	}
 	if (mc->gain_reduction) {
-		/* Gain reduction, 0 to 20 dB, filling from the left. */
-		GtkWidget *gr = gtk_level_bar_new_for_interval(0.0, 20.0);
-		gtk_level_bar_set_mode(GTK_LEVEL_BAR(gr), GTK_LEVEL_BAR_MODE_CONTINUOUS);
-		gtk_widget_set_size_request(gr, 80, 8);
+		GtkWidget *gr = lathe_gain_reduction_meter_new();
 		gtk_widget_set_valign(gr, GTK_ALIGN_CENTER);
-		gtk_widget_add_css_class(gr, "gr");
 		char label[64];
 		snprintf(label, sizeof(label), "%s gain reduction", mc->name);
 		gtk_widget_set_tooltip_text(gr, label);
@@ -721,7 +718,9 @@ static GtkWidget *module_panel(LatheWindow *w, LatheModuleId m)
 	GtkWidget *grid = gtk_grid_new();
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 8);
 	gtk_grid_set_row_spacing(GTK_GRID(grid), 4);
-	gtk_box_append(GTK_BOX(frame), grid);
+	/* The controls are drawn from a texture, the gain-reduction meter
+	 * above them is not (cache.h). */
+	gtk_box_append(GTK_BOX(frame), lathe_cache_new(grid));
 	/* The module's own controls in columns of at most 7, then one column
 	 * per band ("/eq/3/gain" belongs to band 3), so bands stand side by
 	 * side as on a hardware unit. */
@@ -1008,8 +1007,7 @@ static gboolean refresh_cb(gpointer data)
 		float gr = 0.0f;
 		for (int k = 0; meters && k < meters->status.gr_count[chain][m]; k++)
 			gr = fmaxf(gr, meters->status.gain_reduction[chain][m][k]);
-		if (gtk_level_bar_get_value(GTK_LEVEL_BAR(w->gr[m])) != gr)
-			gtk_level_bar_set_value(GTK_LEVEL_BAR(w->gr[m]), fmin(20.0, gr));
+		lathe_gain_reduction_meter_set(LATHE_GAIN_REDUCTION_METER(w->gr[m]), gr);
 	}
 	int active = lathe_state_active_snapshot(w->state);
 	for (int n = 1; n <= LATHE_SNAPSHOT_COUNT; n++) {
@@ -1052,7 +1050,9 @@ static gboolean status_cb(gpointer data)
 		g_string_append_printf(s, "  ·  OSC %d: %d surface%s", os.port, os.surfaces,
 				       os.surfaces == 1 ? "" : "s");
 	}
-	gtk_label_set_text(GTK_LABEL(w->status), s->str);
+	/* A label's new text lays the whole window out again. */
+	if (strcmp(gtk_label_get_text(GTK_LABEL(w->status)), s->str) != 0)
+		gtk_label_set_text(GTK_LABEL(w->status), s->str);
 	g_string_free(s, TRUE);
 	return G_SOURCE_CONTINUE;
 }
@@ -1074,7 +1074,6 @@ static const char *const css =
 	"button.pad { min-width: 28px; padding: 2px; }"
 	"button.pad.stored { background: #3a4a3a; }"
 	"button.pad.active { background: #5aa05a; color: black; }"
-	"levelbar.gr block.filled { background: #e0533d; }"
 	".status { padding: 4px 8px; color: #a0a0a0; font-feature-settings: 'tnum'; }";
 
 static void lathe_window_dispose(GObject *object)
@@ -1218,7 +1217,7 @@ GtkWidget *lathe_window_new(LatheState *state, LatheHost *host, LatheOsc *osc)
 	gtk_box_append(GTK_BOX(middle), meters_column(w));
 	gtk_widget_set_vexpand(middle, TRUE);
 	GtkWidget *main = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
-	gtk_box_append(GTK_BOX(main), top);
+	gtk_box_append(GTK_BOX(main), lathe_cache_new(top));
 	gtk_box_append(GTK_BOX(main), middle);
 	gtk_box_append(GTK_BOX(main), w->status);
 	gtk_window_set_child(GTK_WINDOW(w), main);
