@@ -2,8 +2,11 @@
  * accessibility tree read over AT-SPI (libatspi, the library Orca uses),
  * on a D-Bus session bus of the test's own (GTK starts the AT-SPI bus on
  * it). Every knob must be there under its registry label with its value in
- * what a screen reader reads, and follow a change made from elsewhere.
+ * what a screen reader reads (its description, and AT-SPI's Value
+ * interface, which can set it too), and follow a change made from
+ * elsewhere; the spectrum says which signals it shows.
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -124,6 +127,28 @@ static void sliders(AtspiAccessible *a, Slider *out, int *count, int max)
 	}
 }
 
+/* The first accessible under a with this role whose name begins with
+ * prefix (a new reference), or NULL. */
+static AtspiAccessible *find(AtspiAccessible *a, AtspiRole role, const char *prefix)
+{
+	char *name = atspi_accessible_get_role(a, NULL) == role ? atspi_accessible_get_name(a, NULL)
+								  : NULL;
+	bool match = name && strncmp(name, prefix, strlen(prefix)) == 0;
+	g_free(name);
+	if (match)
+		return g_object_ref(a);
+	int n = atspi_accessible_get_child_count(a, NULL);
+	for (int i = 0; i < n; i++) {
+		AtspiAccessible *c = atspi_accessible_get_child_at_index(a, i, NULL);
+		AtspiAccessible *found = c ? find(c, role, prefix) : NULL;
+		if (c)
+			g_object_unref(c);
+		if (found)
+			return found;
+	}
+	return NULL;
+}
+
 static const Slider *slider_named(const Slider *s, int count, const char *name)
 {
 	for (int i = 0; i < count; i++)
@@ -179,6 +204,76 @@ static void test_knobs_read_aloud(void **state)
 	if (!seen)
 		fail_msg("after /monitor/level -6.5 over OSC the slider reads '%s'",
 			 level ? level->description : "(gone)");
+
+	/* Its value, as a number, through AT-SPI's Value interface (what Orca
+	 * reads and sets): the range is the registry's, the value follows OSC,
+	 * and a value set there reaches the engine's state. */
+	AtspiAccessible *knob = find(app, ATSPI_ROLE_SLIDER, "Monitor level");
+	assert_non_null(knob);
+	AtspiValue *value = atspi_accessible_get_value_iface(knob);
+	if (!value)
+		fail_msg("the knob 'Monitor level' has no AT-SPI Value interface");
+	const LatheParam *p = &lathe_params[lathe_param_find("/monitor/level")];
+	assert_float_equal(atspi_value_get_minimum_value(value, NULL), p->min, 1e-6);
+	assert_float_equal(atspi_value_get_maximum_value(value, NULL), p->max, 1e-6);
+	assert_float_equal(atspi_value_get_current_value(value, NULL), -6.5, 1e-6);
+	assert_true(atspi_value_set_current_value(value, -12.0, NULL));
+	expect("/monitor/level", -12.0);
+	print_message("'Monitor level' over AT-SPI: %g to %g, set to -12, OSC reads %g\n",
+		      atspi_value_get_minimum_value(value, NULL),
+		      atspi_value_get_maximum_value(value, NULL), query("/monitor/level"));
+
+	/* The knob under the mouse, found where AT-SPI says it is (window
+	 * coordinates: the window is at the screen's origin under Xvfb): a
+	 * drag of 50 px up moves it a quarter of its travel (200 px for the
+	 * whole), with Shift a fortieth (ten times finer). One pixel of error
+	 * is 0.005 of the travel. */
+	AtspiComponent *box = atspi_accessible_get_component_iface(knob);
+	assert_non_null(box);
+	AtspiRect *r = atspi_component_get_extents(box, ATSPI_COORD_TYPE_WINDOW, NULL);
+	assert_non_null(r);
+	int x = r->x + r->width / 2, y = r->y + r->height / 2;
+	print_message("'Monitor level' at %d,%d (%dx%d)\n", r->x, r->y, r->width, r->height);
+	g_free(r);
+	g_object_unref(box);
+	const struct { const char *modifier; double travel; } drags[2] = {
+		{ "", 0.25 }, { "keydown shift ", 0.025 },
+	};
+	for (int k = 0; k < 2; k++) {
+		double before = query("/monitor/level");
+		double want = lathe_param_from_norm(p, (float)(lathe_param_to_norm(p, (float)before) +
+							     drags[k].travel));
+		/* In steps, as a hand moves. */
+		if (rig_sh(NULL, 0, "%s xdotool mousemove %d %d %smousedown 1 sleep 0.05 mousemove %d %d "
+			   "sleep 0.05 mousemove %d %d sleep 0.05 mouseup 1%s", display_env, x, y,
+			   drags[k].modifier, x, y - 25, x, y - 50, k ? " keyup shift" : "") != 0)
+			fail_msg("xdotool drag failed");
+		double end = rig_now() + 2.0, got = before;
+		while (fabs(got - want) > 1e-3 && rig_now() < end) {
+			rig_sleep(0.05);
+			got = query("/monitor/level");
+		}
+		print_message("drag 50 px up%s: %g -> %g dB (want %g)\n", k ? " with Shift" : "",
+			      before, got, want);
+		double slack = lathe_param_from_norm(p, (float)(lathe_param_to_norm(p, (float)want) + 0.005)) - want;
+		assert_true(fabs(got - want) <= fabs(slack) + 1e-4);
+	}
+	g_object_unref(value);
+	g_object_unref(knob);
+
+	/* The spectrum says what it shows, and Shift+X changes it. */
+	AtspiAccessible *spectrum = find(app, ATSPI_ROLE_IMAGE, "Spectrum of input");
+	if (!spectrum)
+		fail_msg("no image named 'Spectrum of input...'");
+	g_object_unref(spectrum);
+	key("shift+x");
+	end = rig_now() + 2.0;
+	while (!(spectrum = find(app, ATSPI_ROLE_IMAGE, "Spectrum of A (filled) and B")) &&
+	       rig_now() < end)
+		rig_sleep(0.1);
+	if (!spectrum)
+		fail_msg("after Shift+X no image is named 'Spectrum of A (filled) and B...'");
+	g_object_unref(spectrum);
 	g_object_unref(app);
 	atspi_exit();
 }

@@ -20,7 +20,7 @@ struct _LatheControl {
 	gpointer data;
 
 	GtkWidget *name;   /* label above */
-	GtkWidget *editor; /* knob (drawing area), toggle button or drop-down */
+	GtkWidget *editor; /* knob (LatheKnob), toggle button or drop-down */
 	GtkWidget *value;  /* value and unit, under a knob */
 	GtkWidget *entry;  /* typing an exact value, in a popover */
 	GtkWidget *popover;
@@ -30,6 +30,20 @@ struct _LatheControl {
 };
 
 G_DEFINE_FINAL_TYPE(LatheControl, lathe_control, GTK_TYPE_WIDGET)
+
+/* The knob is a GtkRange, drawn and handled by us, for one reason: GTK 4.8
+ * gives screen readers a value (AT-SPI's Value interface: read, and set)
+ * only for its own range widgets. The range's adjustment holds the value
+ * in the parameter's unit; its own drawing and input are left unused. */
+#define LATHE_TYPE_KNOB (lathe_knob_get_type())
+G_DECLARE_FINAL_TYPE(LatheKnob, lathe_knob, LATHE, KNOB, GtkRange)
+
+struct _LatheKnob {
+	GtkRange parent_instance;
+	LatheControl *control;
+};
+
+G_DEFINE_FINAL_TYPE(LatheKnob, lathe_knob, GTK_TYPE_RANGE)
 
 static float current(LatheControl *c)
 {
@@ -57,10 +71,8 @@ static void value_text(LatheControl *c, float v, char *buf, size_t size)
 
 /* ------------------------------------------------------------------ knob */
 
-static void knob_draw(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer data)
+static void knob_draw(LatheControl *c, cairo_t *cr, int w, int h, bool focused)
 {
-	(void)area;
-	LatheControl *c = data;
 	double norm = lathe_param_to_norm(c->param, c->shown);
 	double cx = w / 2.0, cy = h / 2.0, r = fmin(w, h) / 2.0 - 4.0;
 	/* 300 degrees of travel, from 7:30 to 4:30, as a hardware knob. */
@@ -86,12 +98,65 @@ static void knob_draw(GtkDrawingArea *area, cairo_t *cr, int w, int h, gpointer 
 	cairo_move_to(cr, cx + cos(a) * r * 0.35, cy + sin(a) * r * 0.35);
 	cairo_line_to(cr, cx + cos(a) * r * 0.85, cy + sin(a) * r * 0.85);
 	cairo_stroke(cr);
-	if (gtk_widget_has_focus(GTK_WIDGET(area))) {
+	if (focused) {
 		cairo_set_source_rgba(cr, 0.95, 0.62, 0.20, 0.5);
 		cairo_set_line_width(cr, 1.0);
 		cairo_arc(cr, cx, cy, r + 3.0, 0, 2 * M_PI);
 		cairo_stroke(cr);
 	}
+}
+
+static void lathe_knob_snapshot(GtkWidget *widget, GtkSnapshot *s)
+{
+	int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
+	cairo_t *cr = gtk_snapshot_append_cairo(s, &GRAPHENE_RECT_INIT(0, 0, w, h));
+	knob_draw(LATHE_KNOB(widget)->control, cr, w, h, gtk_widget_has_focus(widget));
+	cairo_destroy(cr);
+}
+
+static void lathe_knob_measure(GtkWidget *widget, GtkOrientation orientation, int for_size,
+			       int *minimum, int *natural, int *minimum_baseline,
+			       int *natural_baseline)
+{
+	(void)widget, (void)orientation, (void)for_size;
+	*minimum = *natural = KNOB_SIZE;
+	*minimum_baseline = *natural_baseline = -1;
+}
+
+static void lathe_knob_size_allocate(GtkWidget *widget, int width, int height, int baseline)
+{
+	(void)width, (void)height, (void)baseline;
+	GtkWidget *popover = LATHE_KNOB(widget)->control->popover;
+	if (popover)
+		gtk_popover_present(GTK_POPOVER(popover));
+}
+
+static void lathe_knob_class_init(LatheKnobClass *klass)
+{
+	GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+	widget_class->snapshot = lathe_knob_snapshot;
+	widget_class->measure = lathe_knob_measure;
+	widget_class->size_allocate = lathe_knob_size_allocate;
+	gtk_widget_class_set_css_name(widget_class, "lathe-knob");
+	gtk_widget_class_set_accessible_role(widget_class, GTK_ACCESSIBLE_ROLE_SLIDER);
+}
+
+static void lathe_knob_init(LatheKnob *self)
+{
+	GtkWidget *widget = GTK_WIDGET(self);
+	/* The range's own parts (its trough) are not shown, and its own
+	 * gestures and key bindings are switched off, not removed: the range
+	 * keeps pointers to them. */
+	for (GtkWidget *part = gtk_widget_get_first_child(widget); part;
+	     part = gtk_widget_get_next_sibling(part))
+		gtk_widget_set_visible(part, FALSE);
+	GListModel *controllers = gtk_widget_observe_controllers(widget);
+	for (guint i = 0; i < g_list_model_get_n_items(controllers); i++) {
+		GtkEventController *controller = g_list_model_get_item(controllers, i);
+		gtk_event_controller_set_propagation_phase(controller, GTK_PHASE_NONE);
+		g_object_unref(controller);
+	}
+	g_object_unref(controllers);
 }
 
 static void set_norm(LatheControl *c, double norm)
@@ -195,38 +260,49 @@ static gboolean key_cb(GtkEventControllerKey *k, guint key, guint code, GdkModif
 	}
 }
 
+static void range_changed_cb(GtkRange *range, gpointer data)
+{
+	LatheControl *c = data;
+	if (!c->refreshing) /* a screen reader set it */
+		apply(c, (float)gtk_range_get_value(range));
+}
+
 static GtkWidget *make_knob(LatheControl *c)
 {
-	GtkWidget *area = g_object_new(GTK_TYPE_DRAWING_AREA, "accessible-role",
-				       GTK_ACCESSIBLE_ROLE_SLIDER, NULL);
-	gtk_drawing_area_set_content_width(GTK_DRAWING_AREA(area), KNOB_SIZE);
-	gtk_drawing_area_set_content_height(GTK_DRAWING_AREA(area), KNOB_SIZE);
-	gtk_drawing_area_set_draw_func(GTK_DRAWING_AREA(area), knob_draw, c, NULL);
-	gtk_widget_set_focusable(area, TRUE);
-	gtk_widget_set_halign(area, GTK_ALIGN_CENTER);
+	const LatheParam *p = c->param;
+	LatheKnob *knob = g_object_new(LATHE_TYPE_KNOB, NULL);
+	knob->control = c;
+	GtkWidget *widget = GTK_WIDGET(knob);
+	/* A screen reader's step: the parameter's, or a hundredth of the range. */
+	double step = p->step > 0 ? p->step : (p->max - p->min) / SCROLL_STEPS;
+	gtk_range_set_adjustment(GTK_RANGE(knob), gtk_adjustment_new(p->def, p->min, p->max, step,
+								     10 * step, 0.0));
+	g_signal_connect(knob, "value-changed", G_CALLBACK(range_changed_cb), c);
+	gtk_widget_set_focusable(widget, TRUE);
+	gtk_widget_set_halign(widget, GTK_ALIGN_CENTER);
 	GtkGesture *drag = gtk_gesture_drag_new();
 	g_signal_connect(drag, "drag-begin", G_CALLBACK(drag_begin_cb), c);
 	g_signal_connect(drag, "drag-update", G_CALLBACK(drag_update_cb), c);
-	gtk_widget_add_controller(area, GTK_EVENT_CONTROLLER(drag));
+	gtk_widget_add_controller(widget, GTK_EVENT_CONTROLLER(drag));
 	GtkGesture *click = gtk_gesture_click_new();
 	g_signal_connect(click, "pressed", G_CALLBACK(pressed_cb), c);
-	gtk_widget_add_controller(area, GTK_EVENT_CONTROLLER(click));
+	gtk_widget_add_controller(widget, GTK_EVENT_CONTROLLER(click));
 	GtkEventController *scroll = gtk_event_controller_scroll_new(GTK_EVENT_CONTROLLER_SCROLL_VERTICAL |
 								     GTK_EVENT_CONTROLLER_SCROLL_DISCRETE);
 	g_signal_connect(scroll, "scroll", G_CALLBACK(scroll_cb), c);
-	gtk_widget_add_controller(area, scroll);
+	gtk_widget_add_controller(widget, scroll);
 	GtkEventController *keys = gtk_event_controller_key_new();
 	g_signal_connect(keys, "key-pressed", G_CALLBACK(key_cb), c);
-	gtk_widget_add_controller(area, keys);
-	g_signal_connect_swapped(area, "notify::has-focus", G_CALLBACK(gtk_widget_queue_draw), area);
+	gtk_widget_add_controller(widget, keys);
+	g_signal_connect_swapped(widget, "notify::has-focus", G_CALLBACK(gtk_widget_queue_draw), widget);
 
 	c->entry = gtk_entry_new();
 	gtk_editable_set_width_chars(GTK_EDITABLE(c->entry), 10);
 	g_signal_connect(c->entry, "activate", G_CALLBACK(entry_activate_cb), c);
 	c->popover = gtk_popover_new();
 	gtk_popover_set_child(GTK_POPOVER(c->popover), c->entry);
-	gtk_widget_set_parent(c->popover, area);
-	return area;
+	gtk_widget_set_parent(c->popover, widget);
+	return widget;
 }
 
 /* -------------------------------------------------------- toggle, enum */
@@ -334,15 +410,12 @@ void lathe_control_refresh(LatheControl *c)
 		gtk_drop_down_set_selected(GTK_DROP_DOWN(c->editor), (guint)lrintf(v));
 	} else {
 		gtk_label_set_text(GTK_LABEL(c->value), text);
+		gtk_range_set_value(GTK_RANGE(c->editor), v); /* the number a screen reader reads */
 		gtk_widget_queue_draw(c->editor);
-		/* GTK 4.8 gives screen readers the value of its own range
-		 * widgets only (AT-SPI's Value interface), so the value is also
-		 * the start of the description, which they read. */
+		/* With its unit, the value also begins the description (AT-SPI's
+		 * Value interface has a number only). */
 		char *description = g_strdup_printf("%s. %s", text, c->param->help);
 		gtk_accessible_update_property(GTK_ACCESSIBLE(c->editor),
-					       GTK_ACCESSIBLE_PROPERTY_VALUE_MIN, (double)c->param->min,
-					       GTK_ACCESSIBLE_PROPERTY_VALUE_MAX, (double)c->param->max,
-					       GTK_ACCESSIBLE_PROPERTY_VALUE_NOW, (double)v,
 					       GTK_ACCESSIBLE_PROPERTY_VALUE_TEXT, text,
 					       GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
 		g_free(description);

@@ -37,6 +37,8 @@ struct _LatheWindow {
 	GtkWidget *gr[LATHE_MODULE_COUNT]; /* gain reduction bars (dynamics modules) */
 	GtkWidget *level, *loudness, *spectrum, *history, *target;
 	GtkWidget *custom, *custom_lufs, *custom_dbtp; /* a custom target's fields */
+	GtkWidget *spectra_ab; /* toggle: the spectra of A and B, not input and print */
+	int shown_spectra;     /* the spectra's taps and labels, as last set: chain + 2 * ab */
 	unsigned long meter_serial;
 	float eq_shown[LATHE_CHAIN_PARAM_COUNT]; /* the values the EQ curve was drawn for */
 	bool eq_valid;
@@ -153,6 +155,13 @@ static void ab_action(GtkWidget *widget, const char *name, GVariant *param)
 	(void)name, (void)param;
 	LatheWindow *w = LATHE_WINDOW(widget);
 	set_console(w, LATHE_CONSOLE_CHAIN, lathe_session_selected(&w->state->session) ? 0.0f : 1.0f);
+}
+
+static void spectra_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+	(void)name, (void)param;
+	GtkToggleButton *b = GTK_TOGGLE_BUTTON(LATHE_WINDOW(widget)->spectra_ab);
+	gtk_toggle_button_set_active(b, !gtk_toggle_button_get_active(b));
 }
 
 static void source_action(GtkWidget *widget, const char *name, GVariant *param)
@@ -424,6 +433,7 @@ static const char *const shortcuts_ui =
 	"<child><object class='GtkShortcutsShortcut'><property name='title'>Side</property><property name='accelerator'>s</property></object></child>"
 	"<child><object class='GtkShortcutsShortcut'><property name='title'>Dim</property><property name='accelerator'>d</property></object></child>"
 	"<child><object class='GtkShortcutsShortcut'><property name='title'>Mute</property><property name='accelerator'>&lt;Shift&gt;m</property></object></child>"
+	"<child><object class='GtkShortcutsShortcut'><property name='title'>Spectra: A and B, or input and print</property><property name='accelerator'>&lt;Shift&gt;x</property></object></child>"
 	"</object></child>"
 	"<child><object class='GtkShortcutsGroup'><property name='title'>Snapshots</property>"
 	"<child><object class='GtkShortcutsShortcut'><property name='title'>Recall snapshot 1 to 8</property><property name='accelerator'>F1 F8</property></object></child>"
@@ -902,6 +912,9 @@ static void refresh_eq(LatheWindow *w, double rate)
 					     s->value[band_param(b, "freq")], s->value[band_param(b, "gain")]);
 }
 
+static void choose_spectra(LatheWindow *w, int chain, bool ab);
+static gboolean refresh_cb(gpointer data);
+
 static void refresh_meters(LatheWindow *w, int chain)
 {
 	LatheMeters *m = w->host ? lathe_host_meters(w->host) : NULL;
@@ -909,6 +922,8 @@ static void refresh_meters(LatheWindow *w, int chain)
 	if (w->host)
 		lathe_host_status(w->host, &hs);
 	refresh_eq(w, hs.rate ? hs.rate : 48000.0);
+	bool ab = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(w->spectra_ab));
+	choose_spectra(w, chain, ab);
 	if (!m || m->serial == w->meter_serial)
 		return;
 	w->meter_serial = m->serial;
@@ -923,12 +938,43 @@ static void refresh_meters(LatheWindow *w, int chain)
 	 * shape, not its flicker, and its redraw is the window's dearest. */
 	if (m->serial % 2)
 		return;
+	LatheTap first = ab ? LATHE_TAP_A : LATHE_TAP_INPUT;
+	LatheTap second = ab || chain ? LATHE_TAP_B : LATHE_TAP_A;
 	float db[LATHE_SPECTRUM_POINTS];
 	LatheSpectrumView *view = LATHE_SPECTRUM_VIEW(w->spectrum);
-	if (lathe_meter_spectrum(m->tap[LATHE_TAP_INPUT], db))
+	if (lathe_meter_spectrum(m->tap[first], db))
 		lathe_spectrum_view_set_spectrum(view, 0, db);
-	if (lathe_meter_spectrum(m->tap[chain ? LATHE_TAP_B : LATHE_TAP_A], db))
+	if (lathe_meter_spectrum(m->tap[second], db))
 		lathe_spectrum_view_set_spectrum(view, 1, db);
+}
+
+/* Which spectra the view shows, its legend and its name; and the spectra
+ * nobody sees are paused (an FFT each, 11.7 times a second): the input's
+ * when A and B are shown, all of them while the window is minimised.
+ * Both chains' run while input and print are shown, so that an A/B
+ * switch shows the other chain's spectrum at once. */
+static void choose_spectra(LatheWindow *w, int chain, bool ab)
+{
+	LatheMeters *m = w->host ? lathe_host_meters(w->host) : NULL;
+	GdkSurface *surface = gtk_native_get_surface(GTK_NATIVE(w));
+	bool seen = gtk_widget_get_mapped(w->spectrum) && surface &&
+		    !(gdk_toplevel_get_state(GDK_TOPLEVEL(surface)) & GDK_TOPLEVEL_STATE_MINIMIZED);
+	if (m) {
+		lathe_meter_spectrum_pause(m->tap[LATHE_TAP_INPUT], !seen || ab);
+		lathe_meter_spectrum_pause(m->tap[LATHE_TAP_A], !seen);
+		lathe_meter_spectrum_pause(m->tap[LATHE_TAP_B], !seen);
+	}
+	int shown = chain + 2 * ab;
+	if (shown == w->shown_spectra)
+		return;
+	w->shown_spectra = shown;
+	const char *first = ab ? "A" : "input", *second = ab ? "B" : chain ? "print (B)" : "print (A)";
+	lathe_spectrum_view_set_spectrum_labels(LATHE_SPECTRUM_VIEW(w->spectrum), first, second);
+	char name[96];
+	snprintf(name, sizeof(name), "Spectrum of %s (filled) and %s (line), with the EQ curve",
+		 first, second);
+	gtk_accessible_update_property(GTK_ACCESSIBLE(w->spectrum), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       name, -1);
 }
 
 static GtkWidget *meters_column(LatheWindow *w)
@@ -969,15 +1015,30 @@ static GtkWidget *analysis_row(LatheWindow *w)
 {
 	GtkWidget *row = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
 	w->spectrum = lathe_spectrum_view_new();
-	lathe_spectrum_view_set_spectrum_labels(LATHE_SPECTRUM_VIEW(w->spectrum), "input", "print");
 	gtk_widget_set_size_request(w->spectrum, 560, 200);
 	gtk_widget_set_hexpand(w->spectrum, TRUE);
+	/* Over the plot's top right corner: input and print, or A and B. */
+	w->spectra_ab = gtk_toggle_button_new_with_label("A | B");
+	gtk_widget_add_css_class(w->spectra_ab, "spectra-ab");
+	gtk_widget_set_tooltip_text(w->spectra_ab, "Spectra of A and B, instead of the input and "
+						   "the print (Shift+X)");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(w->spectra_ab), GTK_ACCESSIBLE_PROPERTY_LABEL,
+				       "Spectra of A and B", -1);
+	gtk_widget_set_halign(w->spectra_ab, GTK_ALIGN_END);
+	gtk_widget_set_valign(w->spectra_ab, GTK_ALIGN_START);
+	gtk_widget_set_margin_top(w->spectra_ab, 14);
+	gtk_widget_set_margin_end(w->spectra_ab, 52);
+	g_signal_connect_swapped(w->spectra_ab, "toggled", G_CALLBACK(refresh_cb), w);
+	GtkWidget *overlay = gtk_overlay_new();
+	gtk_overlay_set_child(GTK_OVERLAY(overlay), w->spectrum);
+	gtk_overlay_add_overlay(GTK_OVERLAY(overlay), w->spectra_ab);
+	gtk_widget_set_hexpand(overlay, TRUE);
 	g_signal_connect(w->spectrum, "band-moved", G_CALLBACK(band_moved_cb), w);
 	g_signal_connect(w->spectrum, "band-released", G_CALLBACK(band_released_cb), w);
 	g_signal_connect(w->spectrum, "band-reset", G_CALLBACK(band_reset_cb), w);
 	w->history = lathe_history_view_new();
 	gtk_widget_set_size_request(w->history, 360, 200);
-	gtk_box_append(GTK_BOX(row), w->spectrum);
+	gtk_box_append(GTK_BOX(row), overlay);
 	gtk_box_append(GTK_BOX(row), w->history);
 	return row;
 }
@@ -1074,6 +1135,7 @@ static const char *const css =
 	"button.pad { min-width: 28px; padding: 2px; }"
 	"button.pad.stored { background: #3a4a3a; }"
 	"button.pad.active { background: #5aa05a; color: black; }"
+	"button.spectra-ab { min-height: 0; padding: 1px 8px; font-size: 0.85em; }"
 	".status { padding: 4px 8px; color: #a0a0a0; font-feature-settings: 'tnum'; }";
 
 static void lathe_window_dispose(GObject *object)
@@ -1094,6 +1156,7 @@ static void lathe_window_class_init(LatheWindowClass *klass)
 	G_OBJECT_CLASS(klass)->dispose = lathe_window_dispose;
 	gtk_widget_class_install_action(wc, "console.ab", NULL, ab_action);
 	gtk_widget_class_install_action(wc, "console.source", "i", source_action);
+	gtk_widget_class_install_action(wc, "view.spectra-ab", NULL, spectra_action);
 	gtk_widget_class_install_action(wc, "monitor.mono", NULL, monitor_action);
 	gtk_widget_class_install_action(wc, "monitor.side", NULL, monitor_action);
 	gtk_widget_class_install_action(wc, "monitor.dim", NULL, monitor_action);
@@ -1111,6 +1174,7 @@ static void lathe_window_class_init(LatheWindowClass *klass)
 	gtk_widget_class_install_action(wc, "edit.undo", NULL, undo_action);
 	gtk_widget_class_install_action(wc, "edit.redo", NULL, undo_action);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_x, 0, "console.ab", NULL);
+	gtk_widget_class_add_binding_action(wc, GDK_KEY_X, GDK_SHIFT_MASK, "view.spectra-ab", NULL);
 	for (int s = 0; s < LATHE_SOURCE_COUNT; s++)
 		gtk_widget_class_add_binding_action(wc, GDK_KEY_1 + s, 0, "console.source", "i", s);
 	gtk_widget_class_add_binding_action(wc, GDK_KEY_m, 0, "monitor.mono", NULL);
@@ -1140,6 +1204,7 @@ static void lathe_window_init(LatheWindow *w)
 	w->undo = g_array_new(FALSE, FALSE, sizeof(Change));
 	w->redo = g_array_new(FALSE, FALSE, sizeof(Change));
 	w->shown_chain = -1;
+	w->shown_spectra = -1;
 	w->drag_band = -1;
 }
 
