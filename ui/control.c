@@ -21,7 +21,7 @@ struct _LatheControl {
 
 	GtkWidget *name;   /* label above */
 	GtkWidget *editor; /* knob (LatheKnob), toggle button or drop-down */
-	GtkWidget *value;  /* value and unit, under a knob */
+	GtkWidget *value;  /* value and unit, under a knob (an inscription) */
 	GtkWidget *entry;  /* typing an exact value, in a popover */
 	GtkWidget *popover;
 	float shown;       /* the value on display */
@@ -378,7 +378,12 @@ GtkWidget *lathe_control_new(LatheState *state, int target, int id, LatheControl
 		} else {
 			c->editor = make_knob(c);
 			gtk_widget_set_parent(c->editor, self);
-			c->value = gtk_label_new("");
+			/* An inscription: a new value redraws it, where a label's
+			 * new text would lay the whole window out again (a surface
+			 * moves a control forty times a second). */
+			c->value = gtk_inscription_new(NULL);
+			gtk_inscription_set_min_chars(GTK_INSCRIPTION(c->value), 7);
+			gtk_inscription_set_xalign(GTK_INSCRIPTION(c->value), 0.5f);
 			gtk_widget_add_css_class(c->value, "control-value");
 			gtk_widget_add_css_class(c->value, "numeric");
 			gtk_widget_set_parent(c->value, self);
@@ -409,7 +414,7 @@ void lathe_control_refresh(LatheControl *c)
 	} else if (c->param->taper == LATHE_TAPER_ENUM) {
 		gtk_drop_down_set_selected(GTK_DROP_DOWN(c->editor), (guint)lrintf(v));
 	} else {
-		gtk_label_set_text(GTK_LABEL(c->value), text);
+		gtk_inscription_set_text(GTK_INSCRIPTION(c->value), text);
 		gtk_range_set_value(GTK_RANGE(c->editor), v); /* the number a screen reader reads */
 		gtk_widget_queue_draw(c->editor);
 		/* With its unit, the value also begins the description (AT-SPI's

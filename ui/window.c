@@ -101,12 +101,15 @@ static void set_console(LatheWindow *w, LatheConsoleParam p, float value)
 	record(w, LATHE_TARGET_SELECTED, id, before, value);
 }
 
-/* A control for parameter id, refreshed with the others. */
+/* A control for parameter id, refreshed with the others. Each is drawn
+ * from an image of its own (cache.h), so that a control moved from a
+ * surface forty times a second draws again alone, and its panel's image
+ * is made again from images. */
 static GtkWidget *add_control(LatheWindow *w, int target, int id)
 {
 	GtkWidget *c = lathe_control_new(w->state, target, id, changed_cb, w);
 	g_ptr_array_add(w->controls, c);
-	return c;
+	return lathe_cache_new(c);
 }
 
 static GtkWidget *control(LatheWindow *w, int target, const char *path)
@@ -1111,9 +1114,12 @@ static gboolean status_cb(gpointer data)
 		g_string_append_printf(s, "  ·  OSC %d: %d surface%s", os.port, os.surfaces,
 				       os.surfaces == 1 ? "" : "s");
 	}
-	/* A label's new text lays the whole window out again. */
-	if (strcmp(gtk_label_get_text(GTK_LABEL(w->status)), s->str) != 0)
-		gtk_label_set_text(GTK_LABEL(w->status), s->str);
+	GtkInscription *status = GTK_INSCRIPTION(w->status);
+	if (g_strcmp0(gtk_inscription_get_text(status), s->str) != 0) {
+		gtk_inscription_set_text(status, s->str);
+		gtk_accessible_update_property(GTK_ACCESSIBLE(status), GTK_ACCESSIBLE_PROPERTY_LABEL,
+					       s->str, -1);
+	}
 	g_string_free(s, TRUE);
 	return G_SOURCE_CONTINUE;
 }
@@ -1269,8 +1275,13 @@ GtkWidget *lathe_window_new(LatheState *state, LatheHost *host, LatheOsc *osc)
 	gtk_widget_set_hexpand(scroll, TRUE);
 	build_chain(w);
 
-	w->status = gtk_label_new("");
-	gtk_label_set_xalign(GTK_LABEL(w->status), 0.0f);
+	/* An inscription, not a label: its size does not follow its text, so
+	 * new text (twice a second) only redraws it. A label's lays the whole
+	 * window out again, 12 ms in software. */
+	w->status = gtk_inscription_new(NULL);
+	gtk_inscription_set_min_chars(GTK_INSCRIPTION(w->status), 20);
+	gtk_inscription_set_nat_chars(GTK_INSCRIPTION(w->status), 120);
+	gtk_inscription_set_xalign(GTK_INSCRIPTION(w->status), 0.0f);
 	gtk_widget_add_css_class(w->status, "status");
 
 	/* The chain over the spectrum and history; the meters on the right. */
