@@ -6,7 +6,8 @@
 # (GSK_RENDERER=cairo, software drawing, as on a machine without a GPU),
 # meters and spectrum running. Each run's CPU time (user + system, every
 # thread, from /proc/PID/stat) over BENCH_SECONDS of wall time, as a
-# percentage of one core; the difference is the window's cost.
+# percentage of one core; the difference is the window's cost. Then JAMin,
+# the classic peer, with its window under the same display and server.
 set -u
 LATHE=${LATHE:-./lathe}
 RUN_S=${BENCH_SECONDS:-20}
@@ -40,6 +41,23 @@ cpu() {
 	sed 's/.*) //' "/proc/$1/stat" | awk -v t="$ticks" '{ printf "%.3f", ($12 + $13) / t }'
 }
 
+# The CPU share of process $1 over RUN_S seconds, after WARMUP_S; then it
+# is stopped. label names it in messages, log is its output.
+share() { # pid, label, log
+	sleep "$WARMUP_S"
+	if ! kill -0 "$1" 2>/dev/null; then
+		echo "bench: $2 exited:" >&2
+		cat "$3" >&2
+		exit 1
+	fi
+	c0=$(cpu "$1")
+	sleep "$RUN_S"
+	c1=$(cpu "$1")
+	kill "$1"
+	wait "$1" 2>/dev/null
+	awk -v a="$c0" -v b="$c1" -v s="$RUN_S" 'BEGIN { printf "%.2f", 100 * (b - a) / s }'
+}
+
 # One run: the console with the arguments given; prints its CPU share.
 run() { # label, extra arguments...
 	label=$1
@@ -47,26 +65,44 @@ run() { # label, extra arguments...
 	env DISPLAY=":$display" GSK_RENDERER=cairo GDK_BACKEND=x11 "$LATHE" "$@" --server "$server" \
 		--osc-port 0 --session share/presets/streaming.preset --set /oscillator/mode=pink \
 		</dev/null >"$dir/$label.log" 2>&1 &
+	share $! "lathe ($label)" "$dir/$label.log"
+}
+
+wait_port() { # port
+	for _ in $(seq 100); do
+		jack_lsp 2>/dev/null | grep -qx "$1" && return 0
+		sleep 0.1
+	done
+	echo "bench: port $1 did not appear" >&2
+	return 1
+}
+
+# The peer: JAMin with its window on the same display and server, fed the
+# same pink noise by a second, headless lathe (whose CPU is not counted).
+# As it runs by default: its DSP on a thread of its own, its GTK 2 window.
+jamin_run() {
+	"$LATHE" --headless --jack-name pink --server "$server" --osc-port 0 \
+		--set /oscillator/mode=pink </dev/null >"$dir/pink.log" 2>&1 &
+	pids="$pids $!"
+	wait_port pink:out_R || exit 1
+	env DISPLAY=":$display" HOME="$dir" jamin -p -n jamin </dev/null >"$dir/jamin.log" 2>&1 &
 	p=$!
-	sleep "$WARMUP_S"
-	if ! kill -0 "$p" 2>/dev/null; then
-		echo "bench: lathe ($label) exited:" >&2
-		cat "$dir/$label.log" >&2
-		exit 1
-	fi
-	c0=$(cpu "$p")
-	sleep "$RUN_S"
-	c1=$(cpu "$p")
-	kill "$p"
-	wait "$p" 2>/dev/null
-	awk -v a="$c0" -v b="$c1" -v s="$RUN_S" 'BEGIN { printf "%.2f", 100 * (b - a) / s }'
+	pids="$pids $p"
+	wait_port jamin:in_R || exit 1
+	jack_connect pink:out_L jamin:in_L && jack_connect pink:out_R jamin:in_R || exit 1
+	share $p jamin "$dir/jamin.log"
 }
 
 headless=$(run headless --headless)
 window=$(run window)
 echo
 echo "== the console window's cost (jackd dummy 48 kHz, 256 frames, streaming.preset, pink noise, ${RUN_S} s each)"
-printf "%-34s %8s\n" "lathe" "CPU, % of one core"
-printf "%-34s %8s\n" "headless (audio, meters)" "$headless"
-printf "%-34s %8s\n" "with its window (Xvfb, cairo)" "$window"
-awk -v h="$headless" -v w="$window" 'BEGIN { printf "%-34s %8.2f   (target: below 10)\n", "the window on top of the audio", w - h }'
+printf "%-34s %8s\n" "whole process" "CPU, % of one core"
+printf "%-34s %8s\n" "lathe headless (audio, meters)" "$headless"
+printf "%-34s %8s\n" "lathe with its window (Xvfb, cairo)" "$window"
+awk -v h="$headless" -v w="$window" 'BEGIN { printf "%-34s %8.2f   (target: below 10)\n", "lathe: the window on top", w - h }'
+if command -v jamin >/dev/null; then
+	printf "%-34s %8s\n" "JAMin with its window (Xvfb)" "$(jamin_run)"
+else
+	echo "JAMin: not installed (apt-get install jamin) for the side-by-side figure"
+fi
