@@ -261,6 +261,42 @@ static void test_knobs_read_aloud(void **state)
 	g_object_unref(value);
 	g_object_unref(knob);
 
+	/* The loudness match's gain is read beside its switch: what it would
+	 * apply while off, what it applies once on. Pink noise in, chain A
+	 * 6 dB louder than its input (its trim, a pure gain), the input heard:
+	 * the match lifts the input 6 dB (within 0.2 dB: the match measures
+	 * 3 s windows of noise). */
+	AtspiAccessible *match = find(app, ATSPI_ROLE_LABEL, "Loudness match would apply: ");
+	if (!match)
+		fail_msg("no label 'Loudness match would apply: ...' beside the match switch");
+	g_object_unref(match);
+	set("/oscillator/mode", "s", "pink");
+	set("/a/input/enable", "i", 1);
+	set("/a/input/trim", "f", 6.0);
+	set("/monitor/match", "i", 1);
+	set("/source", "s", "input");
+	expect("/source", 2);
+	end = rig_now() + 8.0;
+	char *said = NULL;
+	double gain = NAN;
+	while (rig_now() < end) {
+		match = find(app, ATSPI_ROLE_LABEL, "Loudness match applies: ");
+		g_free(said);
+		said = match ? atspi_accessible_get_name(match, NULL) : NULL;
+		if (match)
+			g_object_unref(match);
+		if (said && sscanf(said, "Loudness match applies: %lf dB", &gain) == 1 &&
+		    fabs(gain - 6.0) <= 0.2)
+			break;
+		rig_sleep(0.2);
+	}
+	print_message("beside the match switch: '%s'\n", said ? said : "(nothing)");
+	if (!(fabs(gain - 6.0) <= 0.2))
+		fail_msg("with the match on, the input heard and A 6 dB up, the switch's label "
+			 "reads '%s', not +6.0 dB", said ? said : "(nothing)");
+	g_free(said);
+	set("/oscillator/mode", "s", "off");
+
 	/* The spectrum says what it shows, and Shift+X changes it. */
 	AtspiAccessible *spectrum = find(app, ATSPI_ROLE_IMAGE, "Spectrum of input");
 	if (!spectrum)

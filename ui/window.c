@@ -37,6 +37,8 @@ struct _LatheWindow {
 	GtkWidget *gr[LATHE_MODULE_COUNT]; /* gain reduction bars (dynamics modules) */
 	GtkWidget *level, *loudness, *spectrum, *history, *target;
 	GtkWidget *custom, *custom_lufs, *custom_dbtp; /* a custom target's fields */
+	GtkWidget *match_offset; /* the loudness match's gain on the monitored source */
+	gint64 match_time;       /* when it was last set (five times a second) */
 	GtkWidget *spectra_ab; /* toggle: the spectra of A and B, not input and print */
 	int shown_spectra;     /* the spectra's taps and labels, as last set: chain + 2 * ab */
 	unsigned long meter_serial;
@@ -578,6 +580,19 @@ static GtkWidget *monitor_section(LatheWindow *w)
 		GtkWidget *c = control(w, LATHE_TARGET_SELECTED, toggles[i]);
 		gtk_widget_set_valign(c, GTK_ALIGN_CENTER);
 		gtk_box_append(GTK_BOX(box), c);
+		if (i == 0) {
+			/* The gain the match applies to what is heard, beside its
+			 * switch; dimmed while the match is off (it is what the
+			 * match would apply). An inscription: a new value only
+			 * redraws it. */
+			w->match_offset = gtk_inscription_new(NULL);
+			gtk_inscription_set_min_chars(GTK_INSCRIPTION(w->match_offset), 8);
+			gtk_widget_set_valign(w->match_offset, GTK_ALIGN_CENTER);
+			gtk_widget_add_css_class(w->match_offset, "match-offset");
+			gtk_widget_set_tooltip_text(w->match_offset,
+						    "Loudness match: the gain on the source you hear");
+			gtk_box_append(GTK_BOX(box), w->match_offset);
+		}
 	}
 	gtk_box_append(GTK_BOX(box), control(w, LATHE_TARGET_SELECTED, "/monitor/level"));
 	gtk_box_append(GTK_BOX(box), control(w, LATHE_TARGET_SELECTED, "/monitor/dim_level"));
@@ -916,6 +931,33 @@ static void refresh_eq(LatheWindow *w, double rate)
 }
 
 static void choose_spectra(LatheWindow *w, int chain, bool ab);
+
+/* The match's gain on the source in effect, five times a second. */
+static void refresh_match(LatheWindow *w, const LatheMeters *m)
+{
+	gint64 now = g_get_monotonic_time();
+	if (now - w->match_time < 200000)
+		return;
+	w->match_time = now;
+	bool on = lathe_state_get(w->state, LATHE_TARGET_SELECTED,
+				  lathe_param_find("/monitor/match")) != 0.0f;
+	char text[48] = "";
+	if (m) {
+		float db = m->status.match_offset[m->status.source < LATHE_SOURCE_COUNT
+							  ? m->status.source : 0];
+		snprintf(text, sizeof(text), "%+.1f dB", fabs(db) < 0.05 ? 0.0 : (double)db);
+	}
+	GtkInscription *label = GTK_INSCRIPTION(w->match_offset);
+	bool was_on = gtk_widget_has_css_class(w->match_offset, "on");
+	if (on == was_on && g_strcmp0(gtk_inscription_get_text(label), text) == 0)
+		return;
+	(on ? gtk_widget_add_css_class : gtk_widget_remove_css_class)(w->match_offset, "on");
+	gtk_inscription_set_text(label, text);
+	char a11y[96];
+	snprintf(a11y, sizeof(a11y), "Loudness match %s: %s", on ? "applies" : "would apply",
+		 text[0] ? text : "nothing yet");
+	gtk_accessible_update_property(GTK_ACCESSIBLE(label), GTK_ACCESSIBLE_PROPERTY_LABEL, a11y, -1);
+}
 static gboolean refresh_cb(gpointer data);
 
 static void refresh_meters(LatheWindow *w, int chain)
@@ -927,6 +969,7 @@ static void refresh_meters(LatheWindow *w, int chain)
 	refresh_eq(w, hs.rate ? hs.rate : 48000.0);
 	bool ab = gtk_toggle_button_get_active(GTK_TOGGLE_BUTTON(w->spectra_ab));
 	choose_spectra(w, chain, ab);
+	refresh_match(w, m);
 	if (!m || m->serial == w->meter_serial)
 		return;
 	w->meter_serial = m->serial;
@@ -1138,9 +1181,17 @@ static const char *const css =
 	"button.ab { font-size: 1.6em; font-weight: bold; min-width: 56px; }"
 	"button.chain-a { background: #2d6cdf; color: white; }"
 	"button.chain-b { background: #d9822b; color: white; }"
-	"button.pad { min-width: 28px; padding: 2px; }"
+	"button.pad { min-width: 22px; padding: 2px; }"
+	/* The monitor row must fit a 1280-pixel screen beside the pads. */
+	".monitor lathe-control > button.toggle { padding-left: 9px; padding-right: 9px; }"
 	"button.pad.stored { background: #3a4a3a; }"
 	"button.pad.active { background: #5aa05a; color: black; }"
+	/* A switched-on toggle is lit, as on hardware: it must read across
+	 * the room (the theme's own checked state is only a shade darker). */
+	"lathe-control > button.toggle:checked { background: #d9962f; color: #15171a; }"
+	"lathe-control > button.toggle:checked:hover { background: #e6a43c; }"
+	".match-offset { color: #6b7480; font-feature-settings: 'tnum'; }"
+	".match-offset.on { color: #e8ecf0; }"
 	"button.spectra-ab { min-height: 0; padding: 1px 8px; font-size: 0.85em; }"
 	".status { padding: 4px 8px; color: #a0a0a0; font-feature-settings: 'tnum'; }";
 
