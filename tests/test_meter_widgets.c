@@ -1,4 +1,5 @@
-/* lathe — tests of the meter widgets (ui/meter-*.c), really rendered.
+/* lathe — tests of the meter widgets (ui/meter-*.c) and of the drawing
+ * cache (ui/cache.c), really rendered.
  *
  * The program starts its own X server (Xvfb, on a display number it picks
  * with -displayfd) and fails, rather than skips, when it cannot. Each widget
@@ -41,6 +42,7 @@
 #include <gtk/gtk.h>
 #include <gdk/x11/gdkx.h>
 
+#include "cache.h"
 #include "meter-private.h"
 #include "meter-widgets.h"
 #include "params.h"
@@ -860,6 +862,56 @@ static void test_eq_curve_helper(void **state)
 	printf("  one curve, eight bands on: %.2f ms\n", (g_get_monotonic_time() - t0) / 1e3);
 }
 
+/* ---- LatheCache ---------------------------------------------------------------- */
+
+/* A LatheCache draws its child again when, and only when, something in it
+ * changed: not when a sibling does (the meters beside the controls, thirty
+ * times a second), and not at every frame. What it shows is the child as
+ * it is now. */
+static void test_cache_redraws_only_on_change(void **state)
+{
+	(void)state;
+	enum { W = 300, H = 60 };
+	GtkWidget *inside = gtk_label_new("before");
+	GtkWidget *beside = gtk_label_new("0");
+	GtkWidget *cache = lathe_cache_new(inside);
+	GtkWidget *box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 0);
+	gtk_widget_set_hexpand(cache, TRUE);
+	gtk_box_append(GTK_BOX(box), cache);
+	gtk_box_append(GTK_BOX(box), beside);
+	GtkWidget *window = show(box, W, H);
+	pump(100);
+	guint first = lathe_cache_renders(LATHE_CACHE(cache));
+	assert_true(first >= 1);
+	Image before = render(cache);
+
+	/* Frames go on, and the label beside changes (a redraw, same size). */
+	for (int i = 1; i <= 10; i++) {
+		gtk_widget_queue_draw(beside);
+		pump(20);
+	}
+	printf("  renders: %u after showing, %u after 10 frames of a sibling's redraws\n", first,
+	       lathe_cache_renders(LATHE_CACHE(cache)));
+	assert_int_equal(lathe_cache_renders(LATHE_CACHE(cache)), first);
+
+	gtk_label_set_text(GTK_LABEL(inside), "after, longer");
+	pump(100);
+	guint changed = lathe_cache_renders(LATHE_CACHE(cache));
+	printf("  renders after the child's text changed: %u\n", changed);
+	assert_true(changed > first);
+	Image after = render(cache);
+	assert_int_equal(after.width, before.width);
+	/* The new text is drawn: the pictures differ. */
+	size_t differ = 0;
+	for (int y = 0; y < after.height; y++)
+		differ += memcmp(before.data + y * before.stride, after.data + y * after.stride,
+				 (size_t)after.width * 4) != 0;
+	assert_true(differ > 0);
+	g_free(before.data);
+	g_free(after.data);
+	destroy(window);
+}
+
 /* ---- LatheHistoryView --------------------------------------------------------- */
 
 static void test_history_target(void **state)
@@ -1029,6 +1081,7 @@ int main(void)
 		cmocka_unit_test(test_spectrum_drag),
 		cmocka_unit_test(test_eq_curve_helper),
 		cmocka_unit_test(test_history_target),
+		cmocka_unit_test(test_cache_redraws_only_on_change),
 		cmocka_unit_test(test_screenshot),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

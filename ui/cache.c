@@ -67,7 +67,8 @@ static void lathe_cache_class_init(LatheCacheClass *klass)
 	widget_class->size_allocate = lathe_cache_size_allocate;
 	widget_class->snapshot = lathe_cache_snapshot;
 	gtk_widget_class_set_css_name(widget_class, "lathe-cache");
-	gtk_widget_class_set_accessible_role(widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+	/* A wrapper of no meaning of its own to a screen reader. */
+	gtk_widget_class_set_accessible_role(widget_class, GTK_ACCESSIBLE_ROLE_GENERIC);
 }
 
 static void lathe_cache_init(LatheCache *self) { (void)self; }

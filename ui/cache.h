@@ -33,7 +33,7 @@ GtkWidget *lathe_cache_new(GtkWidget *child);
 cairo_surface_t *lathe_cache_render(GskRenderNode *node, int width, int height, int scale);
 void lathe_cache_append(GtkSnapshot *snapshot, cairo_surface_t *image, int width, int height);
 
-/* How many times the bin drew its child (for a test and the bench). */
+/* How many times the bin drew its child (for its test). */
 guint lathe_cache_renders(LatheCache *cache);
 
 G_END_DECLS
