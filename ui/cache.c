@@ -1,4 +1,4 @@
-/* lathe — a bin that keeps its child's drawing as a texture (see cache.h). */
+/* lathe — a bin that keeps its child's drawing as an image (see cache.h). */
 #define G_LOG_DOMAIN "lathe-cache"
 #include "cache.h"
 

@@ -1,4 +1,4 @@
-/* lathe — a bin that keeps its child's drawing as a texture.
+/* lathe — a bin that keeps its child's drawing as an image.
  *
  * Why. GTK 4.8's software renderer (cairo, the one a machine without a GPU
  * uses) visits every node of the window at every frame, inside the damaged
@@ -6,10 +6,11 @@
  * knobs, labels and buttons of the chain were drawn again at every frame:
  * most of the window's cost. Inside a LatheCache they are drawn once,
  * when one of them changes (GTK asks the bin to draw again only then), and
- * a frame paints one texture instead.
+ * a frame paints one image instead.
  *
  * Put what changes seldom (controls) inside one; keep what moves at the
- * display rate (meters) outside, or it would be drawn twice per frame.
+ * display rate (meters) outside, or the whole bin is drawn again at every
+ * frame.
  *
  * Threads. The main loop only.
  */

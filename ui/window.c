@@ -746,7 +746,7 @@ static GtkWidget *module_panel(LatheWindow *w, LatheModuleId m)
 	GtkWidget *grid = gtk_grid_new();
 	gtk_grid_set_column_spacing(GTK_GRID(grid), 8);
 	gtk_grid_set_row_spacing(GTK_GRID(grid), 4);
-	/* The controls are drawn from a texture, the gain-reduction meter
+	/* The controls are drawn from an image, the gain-reduction meter
 	 * above them is not (cache.h). */
 	gtk_box_append(GTK_BOX(frame), lathe_cache_new(grid));
 	/* The module's own controls in columns of at most 7, then one column
@@ -1188,7 +1188,8 @@ static const char *const css =
 	"button.pad.active { background: #5aa05a; color: black; }"
 	/* A switched-on toggle is lit, as on hardware: it must read across
 	 * the room (the theme's own checked state is only a shade darker). */
-	"lathe-control > button.toggle:checked { background: #d9962f; color: #15171a; }"
+	"lathe-control > button.toggle:checked, button.spectra-ab:checked "
+	"{ background: #d9962f; color: #15171a; }"
 	"lathe-control > button.toggle:checked:hover { background: #e6a43c; }"
 	".match-offset { color: #6b7480; font-feature-settings: 'tnum'; }"
 	".match-offset.on { color: #e8ecf0; }"

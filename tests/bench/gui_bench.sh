@@ -93,14 +93,47 @@ jamin_run() {
 	share $p jamin "$dir/jamin.log"
 }
 
+# The same window while a surface moves one control (/eq/4/gain, a ramp
+# of 1 dB steps) every 25 ms over OSC, from oscsend; prints the share and
+# the messages sent per second.
+moving() {
+	port=$((20000 + $$ % 5000))
+	env DISPLAY=":$display" GSK_RENDERER=cairo GDK_BACKEND=x11 "$LATHE" --server "$server" \
+		--osc-port "$port" --no-zeroconf --session share/presets/streaming.preset \
+		--set /oscillator/mode=pink </dev/null >"$dir/moving.log" 2>&1 &
+	p=$!
+	pids="$pids $p"
+	(
+		i=0
+		while :; do
+			oscsend localhost "$port" /eq/4/gain f $((i % 24 - 12)) 2>/dev/null
+			i=$((i + 1))
+			echo "$i" >"$dir/sent"
+			sleep 0.025
+		done
+	) &
+	mover=$!
+	pids="$pids $mover"
+	sleep 1 # the mover's count starts with the warm-up
+	s0=$(cat "$dir/sent")
+	cpu_share=$(share $p "lathe (moving)" "$dir/moving.log")
+	s1=$(cat "$dir/sent")
+	kill "$mover"
+	awk -v c="$cpu_share" -v n=$((s1 - s0)) -v s="$((RUN_S + WARMUP_S))" \
+		'BEGIN { printf "%s %.0f", c, n / s }'
+}
+
 headless=$(run headless --headless)
 window=$(run window)
+set -- $(moving)
+moved=$1 rate=$2
 echo
 echo "== the console window's cost (jackd dummy 48 kHz, 256 frames, streaming.preset, pink noise, ${RUN_S} s each)"
 printf "%-34s %8s\n" "whole process" "CPU, % of one core"
 printf "%-34s %8s\n" "lathe headless (audio, meters)" "$headless"
 printf "%-34s %8s\n" "lathe with its window (Xvfb, cairo)" "$window"
 awk -v h="$headless" -v w="$window" 'BEGIN { printf "%-34s %8.2f   (target: below 10)\n", "lathe: the window on top", w - h }'
+printf "%-34s %8s   (a surface moving a knob, %s messages/s)\n" "lathe with its window, moved" "$moved" "$rate"
 if command -v jamin >/dev/null; then
 	printf "%-34s %8s\n" "JAMin with its window (Xvfb)" "$(jamin_run)"
 else
