@@ -83,14 +83,18 @@ wait_port() { # port
 jamin_run() {
 	"$LATHE" --headless --jack-name pink --server "$server" --osc-port 0 \
 		--set /oscillator/mode=pink </dev/null >"$dir/pink.log" 2>&1 &
-	pids="$pids $!"
+	pink=$!
+	# (This runs in a command substitution: the EXIT trap's list of
+	# processes is the parent's, so what starts here is stopped here.)
+	trap 'kill $pink $p 2>/dev/null' EXIT
 	wait_port pink:out_R || exit 1
 	env DISPLAY=":$display" HOME="$dir" jamin -p -n jamin </dev/null >"$dir/jamin.log" 2>&1 &
 	p=$!
-	pids="$pids $p"
 	wait_port jamin:in_R || exit 1
 	jack_connect pink:out_L jamin:in_L && jack_connect pink:out_R jamin:in_R || exit 1
 	share $p jamin "$dir/jamin.log"
+	kill $pink
+	wait $pink 2>/dev/null
 }
 
 # The same window while a surface moves one control (/eq/4/gain, a ramp
@@ -102,7 +106,6 @@ moving() {
 		--osc-port "$port" --no-zeroconf --session share/presets/streaming.preset \
 		--set /oscillator/mode=pink </dev/null >"$dir/moving.log" 2>&1 &
 	p=$!
-	pids="$pids $p"
 	(
 		i=0
 		while :; do
@@ -113,7 +116,7 @@ moving() {
 		done
 	) &
 	mover=$!
-	pids="$pids $mover"
+	trap 'kill $mover $p 2>/dev/null' EXIT
 	sleep 1 # the mover's count starts with the warm-up
 	s0=$(cat "$dir/sent")
 	cpu_share=$(share $p "lathe (moving)" "$dir/moving.log")
