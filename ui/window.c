@@ -940,7 +940,7 @@ static void refresh_match(LatheWindow *w, const LatheMeters *m)
 		return;
 	w->match_time = now;
 	bool on = lathe_state_get(w->state, LATHE_TARGET_SELECTED,
-				  lathe_param_find("/monitor/match")) != 0.0f;
+				  LATHE_CONSOLE_ID(LATHE_CONSOLE_MATCH)) != 0.0f;
 	char text[48] = "";
 	if (m) {
 		float db = m->status.match_offset[m->status.source < LATHE_SOURCE_COUNT

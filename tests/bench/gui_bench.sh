@@ -15,14 +15,8 @@ WARMUP_S=3
 
 server="lathe-gui-bench-$$"
 export JACK_DEFAULT_SERVER="$server" JACK_NO_START_SERVER=1
-dir=$(mktemp -d /tmp/lathe-gui-bench.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
+name=gui-bench
+. "$(dirname "$0")/common.sh"
 
 command -v Xvfb >/dev/null || { echo "bench: Xvfb is missing (make deps)" >&2; exit 1; }
 jackd -n "$server" -r -S -d dummy -r 48000 -p 256 >"$dir/jackd.log" 2>&1 &
@@ -66,15 +60,6 @@ run() { # label, extra arguments...
 		--osc-port 0 --session share/presets/streaming.preset --set /oscillator/mode=pink \
 		</dev/null >"$dir/$label.log" 2>&1 &
 	share $! "lathe ($label)" "$dir/$label.log"
-}
-
-wait_port() { # port
-	for _ in $(seq 100); do
-		jack_lsp 2>/dev/null | grep -qx "$1" && return 0
-		sleep 0.1
-	done
-	echo "bench: port $1 did not appear" >&2
-	return 1
 }
 
 # The peer: JAMin with its window on the same display and server, fed the

@@ -21,23 +21,8 @@ PERIOD=64
 
 server="lathe-bench-$$"
 export JACK_DEFAULT_SERVER="$server" JACK_NO_START_SERVER=1
-dir=$(mktemp -d /tmp/lathe-bench.XXXXXX)
-pids=""
-cleanup() {
-	for p in $pids; do kill "$p" 2>/dev/null; done
-	for p in $pids; do wait "$p" 2>/dev/null; done
-	rm -rf "$dir"
-}
-trap cleanup EXIT INT TERM
-
-wait_port() { # port
-	for _ in $(seq 100); do
-		jack_lsp 2>/dev/null | grep -qx "$1" && return 0
-		sleep 0.1
-	done
-	echo "bench: port $1 did not appear" >&2
-	return 1
-}
+name=bench
+. "$(dirname "$0")/common.sh"
 
 # Real-time scheduling where allowed (as on a studio machine); otherwise the
 # figures are taken without it, and say so.
