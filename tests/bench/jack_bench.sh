@@ -40,7 +40,7 @@ if ! jack_lsp >/dev/null 2>&1 || grep -q "Cannot use real-time" "$dir/jackd.log"
 fi
 wait_port system:playback_1 || { cat "$dir/jackd.log"; exit 1; }
 
-"$LATHE" --headless --jack-name pink --set /oscillator/mode=pink </dev/null >/dev/null 2>"$dir/pink.log" &
+"$LATHE" --headless --jack-name pink --osc-port 0 --set /oscillator/mode=pink </dev/null >/dev/null 2>"$dir/pink.log" &
 pids="$pids $!"
 wait_port pink:out_R || exit 1
 
@@ -95,7 +95,7 @@ echo "pink noise in; lathe: both chains on share/presets/full.preset; JAMin: its
 echo "with its DSP in the JACK thread (jamin -t) and as by default (jamin-thr: a DSP thread of its own)"
 echo "client   process-thread  callback (share of the period)        whole     callbacks forbidden"
 echo "         CPU (one core)  median      p99         max          process CPU"
-measure lathe lathe:in_L lathe:in_R "$LATHE" --headless --session share/presets/full.preset
+measure lathe lathe:in_L lathe:in_R "$LATHE" --headless --osc-port 0 --session share/presets/full.preset
 
 if command -v jamin >/dev/null && command -v Xvfb >/dev/null; then
 	# JAMin has no headless mode: it gets a virtual display.
